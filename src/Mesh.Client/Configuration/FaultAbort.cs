@@ -1,0 +1,11 @@
+namespace Mesh.Configuration;
+
+/// <summary>An abort injected instead of forwarding.</summary>
+public sealed record FaultAbort
+{
+    /// <summary>Gets the share of requests aborted, 0 to 100.</summary>
+    public double? Percentage { get; init; }
+
+    /// <summary>Gets the HTTP status returned.</summary>
+    public int? HttpStatus { get; init; }
+}

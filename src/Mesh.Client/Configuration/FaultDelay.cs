@@ -1,0 +1,11 @@
+namespace Mesh.Configuration;
+
+/// <summary>A delay injected before forwarding.</summary>
+public sealed record FaultDelay
+{
+    /// <summary>Gets the share of requests delayed, 0 to 100.</summary>
+    public double? Percentage { get; init; }
+
+    /// <summary>Gets the delay.</summary>
+    public TimeSpan? FixedDelay { get; init; }
+}

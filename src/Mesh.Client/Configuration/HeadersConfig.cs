@@ -1,0 +1,11 @@
+namespace Mesh.Configuration;
+
+/// <summary>Header manipulations for requests and responses.</summary>
+public sealed record HeadersConfig
+{
+    /// <summary>Gets the operations on the request headers.</summary>
+    public HeaderOperations? Request { get; init; }
+
+    /// <summary>Gets the operations on the response headers.</summary>
+    public HeaderOperations? Response { get; init; }
+}

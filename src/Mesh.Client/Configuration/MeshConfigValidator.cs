@@ -1,0 +1,367 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Mesh.Configuration;
+
+/// <summary>
+/// Checks a set of documents as one config: every field of every document, and the references
+/// between them (subsets, duplicate names, hosts claimed twice). Reports every error at once.
+/// </summary>
+public static class MeshConfigValidator
+{
+    private static readonly string[] SimpleLoadBalancers = ["UNSPECIFIED", "ROUND_ROBIN", "LEAST_REQUEST", "LEAST_CONN", "RANDOM"];
+
+    /// <summary>Validates <paramref name="documents"/> as one config.</summary>
+    /// <param name="documents">Every document of the config.</param>
+    /// <param name="defaultNamespace">The namespace of documents that name none.</param>
+    /// <returns>Every error found; empty when the config is valid.</returns>
+    public static IReadOnlyList<ConfigError> Validate(IReadOnlyList<MeshDocument> documents, string defaultNamespace = "default")
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        var errors = new List<ConfigError>();
+
+        var seen = new Dictionary<(string Kind, string Ns, string Name), MeshDocument>();
+        foreach (var document in documents)
+        {
+            (string Kind, string Ns, string Name) key = (document.Kind, document.Metadata.Namespace ?? defaultNamespace, document.Metadata.Name);
+            if (!seen.TryAdd(key, document))
+            {
+                errors.Add(new ConfigError(document.DisplayName, "metadata.name", $"{key.Kind} {key.Ns}/{key.Name} is defined twice (also {seen[key].DisplayName}); keep one"));
+            }
+        }
+
+        // Subsets by host, for the cross-document check of route destinations.
+        var subsetsByHost = new Dictionary<ServiceKey, HashSet<string>>();
+        var ruleByHost = new Dictionary<ServiceKey, DestinationRule>();
+        foreach (var rule in documents.OfType<DestinationRule>())
+        {
+            var ns = rule.Metadata.Namespace ?? defaultNamespace;
+            ValidateDestinationRule(rule, errors);
+            if (string.IsNullOrWhiteSpace(rule.Spec.Host))
+            {
+                continue;
+            }
+
+            var host = ServiceKey.Parse(rule.Spec.Host, ns);
+            if (!ruleByHost.TryAdd(host, rule))
+            {
+                errors.Add(new ConfigError(rule.DisplayName, "spec.host", $"host '{rule.Spec.Host}' already has {ruleByHost[host].DisplayName}; merge the two into one DestinationRule"));
+                continue;
+            }
+
+            subsetsByHost[host] = rule.Spec.Subsets.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        }
+
+        var serviceByHost = new Dictionary<ServiceKey, VirtualService>();
+        foreach (var service in documents.OfType<VirtualService>())
+        {
+            ValidateVirtualService(service, defaultNamespace, subsetsByHost, serviceByHost, errors);
+        }
+
+        return errors;
+    }
+
+    private static void ValidateVirtualService(
+        VirtualService service,
+        string defaultNamespace,
+        Dictionary<ServiceKey, HashSet<string>> subsetsByHost,
+        Dictionary<ServiceKey, VirtualService> serviceByHost,
+        List<ConfigError> errors)
+    {
+        var doc = service.DisplayName;
+        var ns = service.Metadata.Namespace ?? defaultNamespace;
+        var spec = service.Spec;
+        if (spec.Hosts.Count == 0)
+        {
+            errors.Add(new ConfigError(doc, "spec.hosts", "is empty; name at least one host, such as 'reviews'"));
+        }
+
+        for (var i = 0; i < spec.Hosts.Count; i++)
+        {
+            var host = spec.Hosts[i];
+            if (string.IsNullOrWhiteSpace(host))
+            {
+                errors.Add(new ConfigError(doc, $"spec.hosts[{i}]", "is empty; name a host, such as 'reviews'"));
+            }
+            else if (host.Contains('*', StringComparison.Ordinal))
+            {
+                errors.Add(new ConfigError(doc, $"spec.hosts[{i}]", $"wildcard host '{host}' is not supported by Mesh yet; name each host"));
+            }
+            else if (!serviceByHost.TryAdd(ServiceKey.Parse(host, ns), service))
+            {
+                errors.Add(new ConfigError(doc, $"spec.hosts[{i}]", $"host '{host}' is already routed by {serviceByHost[ServiceKey.Parse(host, ns)].DisplayName}; merge the routes into one VirtualService"));
+            }
+        }
+
+        ValidateGateways(spec.Gateways, "spec.gateways", doc, errors);
+        if (spec.Http.Count == 0)
+        {
+            errors.Add(new ConfigError(doc, "spec.http", "is empty; add at least one http route"));
+        }
+
+        for (var r = 0; r < spec.Http.Count; r++)
+        {
+            var route = spec.Http[r];
+            var path = $"spec.http[{r}]";
+            for (var m = 0; m < route.Match.Count; m++)
+            {
+                ValidateMatch(route.Match[m], $"{path}.match[{m}]", doc, errors);
+            }
+
+            if (route.Route.Count == 0)
+            {
+                errors.Add(new ConfigError(doc, $"{path}.route", "is empty; add at least one destination"));
+            }
+
+            var sum = 0;
+            var anyWeight = false;
+            for (var d = 0; d < route.Route.Count; d++)
+            {
+                var destination = route.Route[d];
+                var destinationPath = $"{path}.route[{d}]";
+                ValidateDestination(destination.Destination, $"{destinationPath}.destination", ns, doc, subsetsByHost, errors);
+                if (destination.Weight is { } weight)
+                {
+                    anyWeight = true;
+                    if (weight < 0)
+                    {
+                        errors.Add(new ConfigError(doc, $"{destinationPath}.weight", $"is {weight}; weights must be 0 or more"));
+                    }
+
+                    sum += weight;
+                }
+
+                ValidateHeaders(destination.Headers, $"{destinationPath}.headers", doc, errors);
+            }
+
+            if (route.Route.Count > 1 && sum != 100)
+            {
+                var weights = string.Join(" + ", route.Route.Select(d => d.Weight?.ToString(CultureInfo.InvariantCulture) ?? "(none)"));
+                errors.Add(new ConfigError(doc, $"{path}.route", $"weights sum to {sum} ({weights}); with several destinations they must sum to 100"));
+            }
+            else if (route.Route.Count == 1 && anyWeight && sum is not (0 or 100))
+            {
+                errors.Add(new ConfigError(doc, $"{path}.route[0].weight", $"is {sum}; a single destination takes 100 (or leave weight out)"));
+            }
+
+            if (route.Rewrite is { } rewrite)
+            {
+                if (rewrite.Uri is not null && rewrite.UriRegexRewrite is not null)
+                {
+                    errors.Add(new ConfigError(doc, $"{path}.rewrite", "set either uri or uriRegexRewrite, not both"));
+                }
+
+                if (rewrite.UriRegexRewrite is { } regexRewrite)
+                {
+                    ValidateRegex(regexRewrite.Match, $"{path}.rewrite.uriRegexRewrite.match", doc, errors);
+                }
+            }
+
+            ValidateHeaders(route.Headers, $"{path}.headers", doc, errors);
+            NotYet(route.Timeout is not null, $"{path}.timeout", doc, errors);
+            NotYet(route.Retries is not null, $"{path}.retries", doc, errors);
+            NotYet(route.Fault is not null, $"{path}.fault", doc, errors);
+            NotYet(route.Mirror is not null, $"{path}.mirror", doc, errors);
+        }
+    }
+
+    private static void NotYet(bool present, string path, string doc, List<ConfigError> errors)
+    {
+        if (present)
+        {
+            var field = path[(path.LastIndexOf('.') + 1)..];
+            errors.Add(new ConfigError(doc, path, $"'{field}' is not supported by Mesh yet; remove it (it would be ignored otherwise)"));
+        }
+    }
+
+    private static void ValidateDestination(
+        Destination destination,
+        string path,
+        string ns,
+        string doc,
+        Dictionary<ServiceKey, HashSet<string>> subsetsByHost,
+        List<ConfigError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(destination.Host))
+        {
+            errors.Add(new ConfigError(doc, $"{path}.host", "is empty; name the destination service, such as 'reviews'"));
+            return;
+        }
+
+        if (destination.Port is { } port && port is < 1 or > 65535)
+        {
+            errors.Add(new ConfigError(doc, $"{path}.port.number", $"{port} is not a port; use 1-65535"));
+        }
+
+        if (destination.Subset is { } subset)
+        {
+            var host = ServiceKey.Parse(destination.Host, ns);
+            if (!subsetsByHost.TryGetValue(host, out var subsets) || !subsets.Contains(subset))
+            {
+                var known = subsets is { Count: > 0 } ? $" (it defines {string.Join(", ", subsets.Order(StringComparer.Ordinal).Select(s => $"'{s}'"))})" : "";
+                errors.Add(new ConfigError(doc, $"{path}.subset", $"'{subset}' is not defined by any DestinationRule for host '{destination.Host}'{known}; define it or fix the name"));
+            }
+        }
+    }
+
+    private static void ValidateMatch(HttpMatchRequest match, string path, string doc, List<ConfigError> errors)
+    {
+        ValidateStringMatch(match.Uri, $"{path}.uri", doc, errors, allowEmpty: false);
+        ValidateStringMatch(match.Scheme, $"{path}.scheme", doc, errors, allowEmpty: false);
+        ValidateStringMatch(match.Method, $"{path}.method", doc, errors, allowEmpty: false);
+        ValidateStringMatch(match.Authority, $"{path}.authority", doc, errors, allowEmpty: false);
+        foreach (var (name, value) in match.Headers)
+        {
+            ValidateHeaderName(name, $"{path}.headers", doc, errors);
+            ValidateStringMatch(value, $"{path}.headers.{name}", doc, errors, allowEmpty: true);
+        }
+
+        foreach (var (name, value) in match.WithoutHeaders)
+        {
+            ValidateHeaderName(name, $"{path}.withoutHeaders", doc, errors);
+            ValidateStringMatch(value, $"{path}.withoutHeaders.{name}", doc, errors, allowEmpty: true);
+        }
+
+        foreach (var (name, value) in match.QueryParams)
+        {
+            ValidateStringMatch(value, $"{path}.queryParams.{name}", doc, errors, allowEmpty: true);
+        }
+
+        if (match.Port is { } port && port is < 1 or > 65535)
+        {
+            errors.Add(new ConfigError(doc, $"{path}.port", $"{port} is not a port; use 1-65535"));
+        }
+
+        ValidateGateways(match.Gateways, $"{path}.gateways", doc, errors);
+    }
+
+    private static void ValidateHeaderName(string name, string path, string doc, List<ConfigError> errors)
+    {
+        if (name.Length == 0 || name.Any(c => c <= ' ' || c >= 127 || c == ':'))
+        {
+            errors.Add(new ConfigError(doc, path, $"'{name}' is not a valid header name"));
+        }
+    }
+
+    private static void ValidateStringMatch(StringMatch? match, string path, string doc, List<ConfigError> errors, bool allowEmpty)
+    {
+        if (match is null)
+        {
+            return;
+        }
+
+        if (match.IsEmpty && !allowEmpty)
+        {
+            errors.Add(new ConfigError(doc, path, "is empty; set exact, prefix or regex"));
+        }
+
+        if (match.Regex is { } regex)
+        {
+            ValidateRegex(regex, $"{path}.regex", doc, errors);
+        }
+    }
+
+    private static void ValidateRegex(string regex, string path, string doc, List<ConfigError> errors)
+    {
+        try
+        {
+            _ = new Regex(regex, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add(new ConfigError(doc, path, $"'{regex}' is not a valid regular expression: {ex.Message}"));
+        }
+    }
+
+    private static void ValidateGateways(IReadOnlyList<string> gateways, string path, string doc, List<ConfigError> errors)
+    {
+        for (var i = 0; i < gateways.Count; i++)
+        {
+            if (gateways[i] != "mesh")
+            {
+                errors.Add(new ConfigError(doc, $"{path}[{i}]", $"gateway '{gateways[i]}' is not supported by Mesh; Mesh routes in-process calls only ('mesh'), so remove it"));
+            }
+        }
+    }
+
+    private static void ValidateHeaders(HeadersConfig? headers, string path, string doc, List<ConfigError> errors)
+    {
+        foreach (var (operations, side) in new[] { (headers?.Request, "request"), (headers?.Response, "response") })
+        {
+            if (operations is null)
+            {
+                continue;
+            }
+
+            foreach (var name in operations.Set.Keys.Concat(operations.Add.Keys).Concat(operations.Remove))
+            {
+                ValidateHeaderName(name, $"{path}.{side}", doc, errors);
+            }
+        }
+    }
+
+    private static void ValidateDestinationRule(DestinationRule rule, List<ConfigError> errors)
+    {
+        var doc = rule.DisplayName;
+        if (string.IsNullOrWhiteSpace(rule.Spec.Host))
+        {
+            errors.Add(new ConfigError(doc, "spec.host", "is empty; name the service the rule is for, such as 'reviews'"));
+        }
+        else if (rule.Spec.Host.Contains('*', StringComparison.Ordinal))
+        {
+            errors.Add(new ConfigError(doc, "spec.host", $"wildcard host '{rule.Spec.Host}' is not supported by Mesh yet; name the host"));
+        }
+
+        ValidateTrafficPolicy(rule.Spec.TrafficPolicy, "spec.trafficPolicy", doc, errors);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < rule.Spec.Subsets.Count; i++)
+        {
+            var subset = rule.Spec.Subsets[i];
+            var path = $"spec.subsets[{i}]";
+            if (string.IsNullOrWhiteSpace(subset.Name))
+            {
+                errors.Add(new ConfigError(doc, $"{path}.name", "is empty; name the subset, such as 'v1'"));
+            }
+            else if (!names.Add(subset.Name))
+            {
+                errors.Add(new ConfigError(doc, $"{path}.name", $"subset '{subset.Name}' is defined twice; subset names must be unique"));
+            }
+
+            ValidateTrafficPolicy(subset.TrafficPolicy, $"{path}.trafficPolicy", doc, errors);
+        }
+    }
+
+    private static void ValidateTrafficPolicy(TrafficPolicy? policy, string path, string doc, List<ConfigError> errors)
+    {
+        if (policy?.LoadBalancer is not { } lb)
+        {
+            return;
+        }
+
+        path += ".loadBalancer";
+        if (lb.Simple is not null && lb.ConsistentHash is not null)
+        {
+            errors.Add(new ConfigError(doc, path, "set either simple or consistentHash, not both"));
+        }
+
+        if (lb.Simple is { } simple && !SimpleLoadBalancers.Contains(simple))
+        {
+            var hint = simple == "PASSTHROUGH" ? "PASSTHROUGH is not supported by Mesh" : $"'{simple}' is not a load balancer";
+            errors.Add(new ConfigError(doc, $"{path}.simple", $"{hint}; use ROUND_ROBIN, LEAST_REQUEST or RANDOM"));
+        }
+
+        if (lb.ConsistentHash is { } hash)
+        {
+            var keys = (hash.HttpHeaderName is null ? 0 : 1) + (hash.HttpCookie is null ? 0 : 1) + (hash.UseSourceIp ? 1 : 0) + (hash.HttpQueryParameterName is null ? 0 : 1);
+            if (keys != 1)
+            {
+                errors.Add(new ConfigError(doc, $"{path}.consistentHash", $"sets {keys} hash keys; set exactly one of httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName"));
+            }
+
+            if (hash.MinimumRingSize is { } size && size is < 1 or > 8_388_608)
+            {
+                errors.Add(new ConfigError(doc, $"{path}.consistentHash.ringHash.minimumRingSize", $"{size} is out of range; use 1 to 8388608"));
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using Mesh.Configuration.Internal;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Mesh.Configuration;
+
+/// <summary>Parses Istio config documents from YAML or JSON text, several per text (<c>---</c>).</summary>
+public static partial class MeshDocumentParser
+{
+    private static readonly string[] NetworkingVersions = ["v1alpha3", "v1beta1", "v1"];
+
+    /// <summary>Parses every document in <paramref name="text"/>, collecting every error rather than stopping at the first.</summary>
+    /// <param name="text">YAML or JSON text with one or more documents.</param>
+    /// <param name="sourceName">The file path or source name used in messages.</param>
+    /// <returns>The documents that parsed, and every error found.</returns>
+    public static MeshParseResult Parse(string text, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        var errors = new List<ConfigError>();
+        var documents = new List<MeshDocument>();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}"));
+            return new MeshParseResult(documents, errors);
+        }
+
+        foreach (var yamlDocument in stream.Documents)
+        {
+            var root = yamlDocument.RootNode;
+            if (ParseContext.IsNull(root))
+            {
+                continue; // an empty document, as a trailing '---' leaves
+            }
+
+            var document = ReadDocument(root, new DocumentSource(sourceName, (int)root.Start.Line), errors);
+            if (document is not null)
+            {
+                documents.Add(document);
+            }
+        }
+
+        return new MeshParseResult(documents, errors);
+    }
+
+    private static MeshDocument? ReadDocument(YamlNode root, DocumentSource source, List<ConfigError> errors)
+    {
+        var context = new ParseContext(errors) { Document = $"document ({source})" };
+        var top = context.Mapping(root, "");
+        if (top is null)
+        {
+            return null;
+        }
+
+        var apiVersion = top.String("apiVersion");
+        var kind = top.String("kind");
+        var metadata = top.Object("metadata", ReadMetadata);
+        context.Document = DocumentRef.Describe(kind ?? "<no kind>", metadata?.Namespace, metadata?.Name, source);
+        var before = context.ErrorCount;
+
+        if (string.IsNullOrEmpty(kind))
+        {
+            context.Error("kind", "is required: VirtualService or DestinationRule");
+        }
+
+        if (string.IsNullOrEmpty(apiVersion))
+        {
+            context.Error("apiVersion", "is required, such as networking.istio.io/v1");
+        }
+
+        if (metadata is null || string.IsNullOrEmpty(metadata.Name))
+        {
+            context.Error("metadata.name", "is required");
+        }
+
+        var expectedGroup = kind switch
+        {
+            VirtualService.KindName or DestinationRule.KindName or "ServiceEntry" or "Gateway" or "Sidecar" or "WorkloadEntry" => "networking.istio.io",
+            "PeerAuthentication" or "AuthorizationPolicy" or "RequestAuthentication" => "security.istio.io",
+            _ => null,
+        };
+        if (!string.IsNullOrEmpty(apiVersion) && expectedGroup is not null)
+        {
+            var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+            var group = slash < 0 ? apiVersion : apiVersion[..slash];
+            var version = slash < 0 ? "" : apiVersion[(slash + 1)..];
+            if (group != expectedGroup || !NetworkingVersions.Contains(version))
+            {
+                context.Error("apiVersion", $"'{apiVersion}' is not an apiVersion of {kind}; use {expectedGroup}/v1, v1beta1 or v1alpha3");
+            }
+        }
+
+        MeshDocument? document = null;
+        switch (kind)
+        {
+            case VirtualService.KindName:
+                var vs = top.Object("spec", ReadVirtualServiceSpec);
+                if (vs is null)
+                {
+                    context.Error("spec", "is required");
+                }
+                else if (metadata is not null)
+                {
+                    document = new VirtualService { ApiVersion = apiVersion ?? "", Metadata = metadata, Source = source, Spec = vs };
+                }
+
+                break;
+            case DestinationRule.KindName:
+                var dr = top.Object("spec", ReadDestinationRuleSpec);
+                if (dr is null)
+                {
+                    context.Error("spec", "is required");
+                }
+                else if (metadata is not null)
+                {
+                    document = new DestinationRule { ApiVersion = apiVersion ?? "", Metadata = metadata, Source = source, Spec = dr };
+                }
+
+                break;
+            case null or "":
+                top.Raw("spec");
+                break;
+            default:
+                top.Raw("spec");
+                context.Error("kind", expectedGroup is null
+                    ? $"'{kind}' is not a kind Mesh knows; use VirtualService or DestinationRule"
+                    : $"'{kind}' is not supported by Mesh yet; Mesh reads VirtualService and DestinationRule");
+                break;
+        }
+
+        top.Raw("status"); // written back by Kubernetes; carries no intent
+        top.Done();
+        return context.ErrorCount == before ? document : null;
+    }
+
+    private static ObjectMetadata ReadMetadata(MappingReader m)
+    {
+        var result = new ObjectMetadata
+        {
+            Name = m.String("name") ?? "",
+            Namespace = m.String("namespace"),
+            Labels = m.StringMap("labels"),
+            Annotations = m.StringMap("annotations"),
+        };
+
+        // Fields kubectl adds on export; they carry no intent.
+        foreach (var field in (string[])["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"])
+        {
+            m.Raw(field);
+        }
+
+        return result;
+    }
+
+    private static StringMatch ReadStringMatch(MappingReader m)
+    {
+        var result = new StringMatch { Exact = m.String("exact"), Prefix = m.String("prefix"), Regex = m.String("regex") };
+        var set = (result.Exact is null ? 0 : 1) + (result.Prefix is null ? 0 : 1) + (result.Regex is null ? 0 : 1);
+        if (set > 1)
+        {
+            m.Context.Error(m.Path, "set only one of exact, prefix or regex");
+        }
+
+        return result;
+    }
+}
