@@ -1,0 +1,35 @@
+namespace Mesh.Hosting;
+
+/// <summary>The local workload's place in the mesh and where the mesh state comes from; bound from the <c>Mesh</c> configuration section.</summary>
+public sealed class MeshOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Mesh";
+
+    /// <summary>Gets or sets the name of the service this process is an instance of, such as <c>productpage</c>.</summary>
+    /// <value>Empty: a pure client that is not itself a mesh service.</value>
+    public string Service { get; set; } = "";
+
+    /// <summary>Gets or sets the namespace of this workload; short hosts resolve in it.</summary>
+    /// <value><c>default</c>.</value>
+    public string Namespace { get; set; } = "default";
+
+    /// <summary>Gets or sets the labels of this workload, such as <c>version: v1</c>; they decide sourceLabels matches.</summary>
+    /// <value>Empty.</value>
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the name of this instance, as reported to callers (<c>reviews-v2-7f9c4</c>).</summary>
+    /// <value>Null: <c>{Service}-{version}-{5 random characters}</c>.</value>
+    public string? InstanceId { get; set; }
+
+    /// <summary>Gets or sets this workload's address, used as the source IP of consistent hashing.</summary>
+    /// <value><c>127.0.0.1</c>.</value>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>Gets or sets the registry that supplies instances and config documents.</summary>
+    /// <value><see cref="MeshRegistries.Static"/>.</value>
+    public string Registry { get; set; } = MeshRegistries.Static;
+
+    /// <summary>Gets or sets the static (embedded) registry's settings.</summary>
+    public StaticRegistryOptions Static { get; set; } = new();
+}

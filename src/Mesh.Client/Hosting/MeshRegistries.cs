@@ -1,0 +1,8 @@
+namespace Mesh.Hosting;
+
+/// <summary>The names of the registries <see cref="MeshOptions.Registry"/> accepts.</summary>
+public static class MeshRegistries
+{
+    /// <summary>Instances from configuration and documents from a directory of YAML/JSON files; needs nothing installed.</summary>
+    public const string Static = "Static";
+}

@@ -1,0 +1,44 @@
+using Mesh.Hosting;
+using Mesh.Http;
+using Mesh.Registry;
+using Mesh.Registry.Static;
+using Mesh.Snapshot;
+using Mesh.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the mesh to a service collection.</summary>
+public static class MeshServiceCollectionExtensions
+{
+    /// <summary>Adds the mesh, bound from the <c>Mesh</c> configuration section and validated at start.</summary>
+    /// <param name="services">The services.</param>
+    /// <returns>A builder for mesh features.</returns>
+    public static IMeshBuilder AddMesh(this IServiceCollection services) => services.AddMesh(static _ => { });
+
+    /// <summary>Adds the mesh, bound from the <c>Mesh</c> configuration section, then <paramref name="configure"/>d, and validated at start.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Changes applied after binding.</param>
+    /// <returns>A builder for mesh features.</returns>
+    public static IMeshBuilder AddMesh(this IServiceCollection services, Action<MeshOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        services.AddOptions<MeshOptions>().BindConfiguration(MeshOptions.SectionName).Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MeshOptions>, MeshOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<MeshOptions>, MeshOptionsPostConfigure>());
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<MeshMetrics>();
+        services.TryAddSingleton<StaticRegistry>();
+        services.TryAddSingleton<IMeshStateSource>(sp => sp.GetRequiredService<StaticRegistry>());
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<MeshSnapshotProvider>(sp));
+        services.TryAddTransient<MeshHttpHandler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MeshStartupService>());
+        services.AddHttpClient();
+        return new MeshBuilder(services);
+    }
+}

@@ -1,0 +1,20 @@
+namespace Mesh.Hosting;
+
+/// <summary>One instance of a service in the static registry.</summary>
+public sealed class StaticInstanceOptions
+{
+    /// <summary>Gets or sets the instance's address.</summary>
+    /// <value><c>127.0.0.1</c>.</value>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>Gets or sets the instance's port.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Gets or sets the instance's labels, such as <c>version: v1</c>; subsets select on them.</summary>
+    /// <value>Empty.</value>
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the instance's name.</summary>
+    /// <value>Null: <c>address:port</c>.</value>
+    public string? Id { get; set; }
+}

@@ -1,0 +1,97 @@
+namespace Mesh.Http;
+
+/// <summary>Allocation-free reads of request values: a header, a cookie, a query parameter.</summary>
+internal static class RequestValues
+{
+    /// <summary>Returns the header's value (several values joined by ','), or empty when absent.</summary>
+    public static ReadOnlySpan<char> Header(HttpRequestMessage request, string name)
+    {
+        TryGetHeader(request, name, out var value);
+        return value;
+    }
+
+    public static bool TryGetHeader(HttpRequestMessage request, string name, out string value)
+    {
+        if (request.Headers.NonValidated.TryGetValues(name, out var values) ||
+            (request.Content is not null && request.Content.Headers.NonValidated.TryGetValues(name, out values)))
+        {
+            value = values.Count == 1 ? FirstValue(values) : string.Join(',', values);
+            return true;
+        }
+
+        value = "";
+        return false;
+    }
+
+    private static string FirstValue(System.Net.Http.Headers.HeaderStringValues values)
+    {
+        foreach (var value in values)
+        {
+            return value;
+        }
+
+        return "";
+    }
+
+    /// <summary>Returns the named cookie's value from the Cookie header, or empty when absent.</summary>
+    public static ReadOnlySpan<char> Cookie(HttpRequestMessage request, string name)
+    {
+        if (!request.Headers.NonValidated.TryGetValues("Cookie", out var values))
+        {
+            return default;
+        }
+
+        foreach (var header in values)
+        {
+            var rest = header.AsSpan();
+            while (!rest.IsEmpty)
+            {
+                var end = rest.IndexOf(';');
+                var pair = (end < 0 ? rest : rest[..end]).Trim();
+                rest = end < 0 ? default : rest[(end + 1)..];
+                var eq = pair.IndexOf('=');
+                if (eq > 0 && pair[..eq].Trim().SequenceEqual(name))
+                {
+                    return pair[(eq + 1)..].Trim().Trim('"');
+                }
+            }
+        }
+
+        return default;
+    }
+
+    /// <summary>Finds a query parameter; the value is returned raw (still percent-encoded).</summary>
+    public static bool TryGetQueryParameter(Uri? uri, string name, out ReadOnlySpan<char> value)
+    {
+        value = default;
+        if (uri is null || !uri.IsAbsoluteUri)
+        {
+            return false;
+        }
+
+        var query = uri.Query.AsSpan();
+        if (query.StartsWith("?"))
+        {
+            query = query[1..];
+        }
+
+        while (!query.IsEmpty)
+        {
+            var end = query.IndexOf('&');
+            var pair = end < 0 ? query : query[..end];
+            query = end < 0 ? default : query[(end + 1)..];
+            var eq = pair.IndexOf('=');
+            var key = eq < 0 ? pair : pair[..eq];
+            if (key.SequenceEqual(name))
+            {
+                value = eq < 0 ? default : pair[(eq + 1)..];
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static ReadOnlySpan<char> QueryParameter(Uri? uri, string name) =>
+        TryGetQueryParameter(uri, name, out var value) ? value : default;
+}

@@ -1,0 +1,28 @@
+using Mesh.Snapshot;
+
+namespace Mesh.Routing;
+
+/// <summary>The request path: host lookup, first matching route, weighted target, endpoint pick. Lock-free and allocation-free.</summary>
+internal static class MeshRouter
+{
+    public static RouteDecision Route(MeshSnapshot snapshot, HttpRequestMessage request)
+    {
+        var uri = request.RequestUri;
+        if (uri is null || !uri.IsAbsoluteUri || !snapshot.TryGetService(uri.IdnHost, out var service))
+        {
+            return default;
+        }
+
+        var route = service.Match(request, out var matchIndex);
+        if (route is null)
+        {
+            return new RouteDecision(RouteOutcome.NoRoute, service, null, -1, null, null);
+        }
+
+        var target = route.ChooseTarget(snapshot.Random);
+        var endpoint = target?.Cluster.Pick(request);
+        return endpoint is null
+            ? new RouteDecision(RouteOutcome.NoHealthyUpstream, service, route, matchIndex, target, null)
+            : new RouteDecision(RouteOutcome.Routed, service, route, matchIndex, target, endpoint);
+    }
+}
