@@ -24,6 +24,8 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
     private MeshSnapshot _current;
     private CancellationTokenSource _changeSource = new();
     private long _version;
+    private long _rejectedCount;
+    private IReadOnlyList<ConfigError>? _lastRejection;
 
     public MeshSnapshotProvider(IMeshStateSource source, IOptions<MeshOptions> options, MeshMetrics metrics, ILogger<MeshSnapshotProvider> logger, IMeshRandom? random = null)
     {
@@ -44,6 +46,12 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
     /// <summary>Gets the snapshot in force; one volatile read, no lock.</summary>
     public MeshSnapshot Current => Volatile.Read(ref _current);
 
+    /// <summary>Gets the errors of the last rejected update, or null if none was rejected since the last applied one.</summary>
+    public IReadOnlyList<ConfigError>? LastRejection => Volatile.Read(ref _lastRejection);
+
+    /// <summary>Gets the number of updates rejected since start.</summary>
+    public long RejectedCount => Interlocked.Read(ref _rejectedCount);
+
     /// <summary>Gets a token that fires when a new snapshot replaces the current one.</summary>
     public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changeSource).Token);
 
@@ -62,6 +70,8 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
             catch (MeshConfigException ex)
             {
                 Log.Rejected(_logger, ex.Errors.Count, Current.Version, string.Join(Environment.NewLine, ex.Errors));
+                Volatile.Write(ref _lastRejection, ex.Errors);
+                Interlocked.Increment(ref _rejectedCount);
                 _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
                 return false;
             }
@@ -70,6 +80,8 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
 #pragma warning restore CA1031
             {
                 Log.ReloadFailed(_logger, ex, Current.Version);
+                Volatile.Write(ref _lastRejection, [new ConfigError("mesh config", "", ex.Message)]);
+                Interlocked.Increment(ref _rejectedCount);
                 _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
                 return false;
             }
@@ -77,6 +89,7 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
             // 1. capture the old token source, 2. publish the snapshot, 3. install a new token source, 4. fire the old one.
             var oldSource = _changeSource;
             Volatile.Write(ref _current, next);
+            Volatile.Write(ref _lastRejection, null);
             Volatile.Write(ref _changeSource, new CancellationTokenSource());
             Log.Applied(_logger, next.Version, next.Documents.Count, next.Instances.Values.Sum(i => i.Count));
             _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bookinfo;
+
+/// <summary>
+/// Istio's Bookinfo in one process: productpage, details, reviews v1/v2/v3 and ratings, each its own
+/// Kestrel host on 127.0.0.1, each calling the others only through AddMesh() and logical names.
+/// </summary>
+public sealed class BookinfoApp : IAsyncDisposable
+{
+    private static readonly (string Service, string Version)[] Topology =
+    [
+        ("productpage", "v1"), ("details", "v1"), ("reviews", "v1"), ("reviews", "v2"), ("reviews", "v3"), ("ratings", "v1"),
+    ];
+
+    private BookinfoApp(IReadOnlyList<BookinfoInstance> instances) => Instances = instances;
+
+    /// <summary>Gets every running instance.</summary>
+    public IReadOnlyList<BookinfoInstance> Instances { get; }
+
+    /// <summary>Gets productpage's instance.</summary>
+    public BookinfoInstance ProductPage => Instances[0];
+
+    /// <summary>Gets productpage's base address.</summary>
+    public Uri ProductPageUrl => new($"http://127.0.0.1:{ProductPage.Port}/");
+
+    /// <summary>Starts every service; returns once all of them listen.</summary>
+    public static async Task<BookinfoApp> StartAsync(BookinfoOptions options, CancellationToken cancellationToken = default)
+    {
+        var ports = PickPorts(options.ProductPagePort, Topology.Length);
+        var registry = new Dictionary<string, string?>();
+        var perService = new Dictionary<string, int>();
+        for (var i = 0; i < Topology.Length; i++)
+        {
+            var (service, version) = Topology[i];
+            var n = perService[service] = perService.GetValueOrDefault(service) + 1;
+            var prefix = $"Mesh:Static:Services:{service}:{n - 1}";
+            registry[$"{prefix}:Address"] = "127.0.0.1";
+            registry[$"{prefix}:Port"] = ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            registry[$"{prefix}:Labels:version"] = version;
+        }
+
+        var instances = new List<BookinfoInstance>();
+        try
+        {
+            for (var i = 0; i < Topology.Length; i++)
+            {
+                var (service, version) = Topology[i];
+                var app = Build(service, version, ports[i], registry, options);
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                instances.Add(new BookinfoInstance(service, version, ports[i], app));
+            }
+        }
+        catch
+        {
+            foreach (var instance in instances)
+            {
+                await instance.App.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        return new BookinfoApp(instances);
+    }
+
+    private static WebApplication Build(string service, string version, int port, Dictionary<string, string?> registry, BookinfoOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = $"bookinfo-{service}-{version}", ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(registry);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mesh:Service"] = service,
+            ["Mesh:Labels:version"] = version,
+            ["Mesh:Static:ConfigDirectory"] = options.ConfigDirectory,
+        });
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.Services.AddMesh();
+        builder.Services.ConfigureHttpClientDefaults(b => b.AddMesh());
+
+        var app = builder.Build();
+        app.MapGet("/health", () => Results.Ok(new { status = "Healthy", service, version }));
+        switch (service)
+        {
+            case "productpage":
+                Bookinfo.ProductPage.Map(app);
+                break;
+            case "details":
+                Details.Map(app);
+                break;
+            case "reviews":
+                Reviews.Map(app, version);
+                break;
+            case "ratings":
+                Ratings.Map(app);
+                break;
+        }
+
+        return app;
+    }
+
+    /// <summary>Picks free loopback ports by binding port 0; the first is <paramref name="first"/> unless that is 0.</summary>
+    private static int[] PickPorts(int first, int count)
+    {
+        var listeners = new List<TcpListener>();
+        try
+        {
+            var ports = new int[count];
+            for (var i = 0; i < count; i++)
+            {
+                if (i == 0 && first != 0)
+                {
+                    ports[i] = first;
+                    continue;
+                }
+
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                listeners.Add(listener);
+                ports[i] = ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+
+            return ports;
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
+    }
+
+    /// <summary>Stops every service.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in Instances)
+        {
+            await instance.App.StopAsync().ConfigureAwait(false);
+            await instance.App.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
