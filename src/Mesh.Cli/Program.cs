@@ -1,1 +1,3 @@
-class P { static void Main(){} }
+using Mesh.Cli;
+
+return MeshCtl.Run(args, Console.In, Console.Out, Console.Error);

@@ -87,7 +87,7 @@ public static class MeshConfigValidator
             {
                 errors.Add(new ConfigError(doc, $"spec.hosts[{i}]", $"wildcard host '{host}' is not supported by Mesh yet; name each host"));
             }
-            else if (!serviceByHost.TryAdd(ServiceKey.Parse(host, ns), service))
+            else if (!serviceByHost.TryAdd(ServiceKey.Parse(host, ns), service) && !IsSameDocument(serviceByHost[ServiceKey.Parse(host, ns)], service, defaultNamespace))
             {
                 errors.Add(new ConfigError(doc, $"spec.hosts[{i}]", $"host '{host}' is already routed by {serviceByHost[ServiceKey.Parse(host, ns)].DisplayName}; merge the routes into one VirtualService"));
             }
@@ -164,6 +164,10 @@ public static class MeshConfigValidator
             NotYet(route.Mirror is not null, $"{path}.mirror", doc, errors);
         }
     }
+
+    /// <summary>A document defined twice is reported once, as a duplicate, not again for each of its hosts.</summary>
+    private static bool IsSameDocument(MeshDocument a, MeshDocument b, string defaultNamespace) =>
+        a.Metadata.Name == b.Metadata.Name && (a.Metadata.Namespace ?? defaultNamespace) == (b.Metadata.Namespace ?? defaultNamespace);
 
     private static void NotYet(bool present, string path, string doc, List<ConfigError> errors)
     {

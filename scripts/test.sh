@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test of the solution and ends with one line: "N passed, N failed, N skipped".
+# Usage: scripts/test.sh [extra dotnet test arguments]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+dotnet test Mesh.sln "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+# Microsoft.Testing.Platform ends with "Test run summary" and total/failed/succeeded/skipped lines.
+count() { grep -E "^\s+$1: [0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+passed=$(count succeeded)
+failed=$(count failed)
+skipped=$(count skipped)
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The build or the runner failed before any test could fail: count that as a failure.
+  failed=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$rc"

@@ -1,0 +1,127 @@
+using Mesh.Cli;
+
+namespace Mesh.Client.Tests.Cli;
+
+public sealed class MeshCtlTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("meshctl-").FullName;
+
+    private const string Rule = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: reviews
+        spec:
+          host: reviews
+          subsets:
+          - name: v1
+            labels:
+              version: v1
+        """;
+
+    private const string Route = """
+        apiVersion: networking.istio.io/v1beta1
+        kind: VirtualService
+        metadata:
+          name: reviews
+        spec:
+          hosts:
+          - reviews
+          http:
+          - route:
+            - destination:
+                host: reviews
+                subset: v1
+        """;
+
+    private (int Code, string Out, string Err) Run(string stdin, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = MeshCtl.Run(args, new StringReader(stdin), output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Validate_ValidFiles_ListsEachDocumentAndExitsZero()
+    {
+        var rule = Write("rule.yaml", Rule);
+        var route = Write("route.yaml", Route);
+
+        var (code, output, error) = Run("", "validate", "-f", rule, "-f", route);
+
+        Assert.Equal(MeshCtl.Ok, code);
+        Assert.Equal("", error);
+        Assert.Contains("destinationrule.networking.istio.io/reviews valid", output, StringComparison.Ordinal);
+        Assert.Contains("virtualservice.networking.istio.io/reviews valid", output, StringComparison.Ordinal);
+        Assert.Contains("2 documents valid.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_Directory_ValidatesItsFilesAsOneConfig()
+    {
+        Write("a.yaml", Rule);
+        Write("b.json", """{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"reviews"},"spec":{"hosts":["reviews"],"http":[{"route":[{"destination":{"host":"reviews","subset":"v1"}}]}]}}""");
+
+        var (code, output, _) = Run("", "validate", "-f", _directory);
+
+        Assert.Equal(MeshCtl.Ok, code);
+        Assert.Contains("2 documents valid.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SubsetWithStrayDot_PrintsTheErrorAndExitsOne()
+    {
+        var route = Write("route.yaml", Route.Replace("subset: v1", "subset: v1.", StringComparison.Ordinal));
+
+        var (code, output, error) = Run(Rule, "validate", "-f", "-", "-f", route);
+
+        Assert.Equal(MeshCtl.Invalid, code);
+        Assert.Equal("", output);
+        Assert.Contains($"error: VirtualService reviews ({route}:1): spec.http[0].route[0].destination.subset: 'v1.' is not defined by any DestinationRule for host 'reviews' (it defines 'v1')", error, StringComparison.Ordinal);
+        Assert.Contains("1 error; the config is not valid.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_EveryErrorOfEveryFile_IsPrinted()
+    {
+        var bad1 = Write("bad1.yaml", Route.Replace("hosts:", "hostz:", StringComparison.Ordinal));
+        var bad2 = Write("bad2.yaml", Rule.Replace("networking.istio.io/v1", "networking.istio.io/v2", StringComparison.Ordinal));
+
+        var (code, _, error) = Run("", "validate", "-f", bad1, "-f", bad2);
+
+        Assert.Equal(MeshCtl.Invalid, code);
+        Assert.Contains("spec.hostz: unknown field 'hostz'", error, StringComparison.Ordinal);
+        Assert.Contains("apiVersion: 'networking.istio.io/v2' is not an apiVersion of DestinationRule", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_MissingFile_IsAnError()
+    {
+        var (code, _, error) = Run("", "validate", "-f", Path.Combine(_directory, "nope.yaml"));
+
+        Assert.Equal(MeshCtl.Invalid, code);
+        Assert.Contains("nope.yaml: no such file or directory", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("validate")]
+    [InlineData("validate", "--bogus")]
+    public void Run_BadUsage_ExitsTwoWithAHint(params string[] args)
+    {
+        var (code, _, error) = Run("", args);
+
+        Assert.Equal(MeshCtl.Usage, code);
+        Assert.Contains("meshctl help", error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
