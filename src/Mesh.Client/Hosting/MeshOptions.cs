@@ -32,4 +32,7 @@ public sealed class MeshOptions
 
     /// <summary>Gets or sets the static (embedded) registry's settings.</summary>
     public StaticRegistryOptions Static { get; set; } = new();
+
+    /// <summary>Gets or sets the Consul registry's settings.</summary>
+    public ConsulRegistryOptions Consul { get; set; } = new();
 }

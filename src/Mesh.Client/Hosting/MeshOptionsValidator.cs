@@ -13,9 +13,15 @@ internal sealed class MeshOptionsValidator : IValidateOptions<MeshOptions>
             failures.Add("Mesh:Namespace is empty; set it or remove it (the default is 'default').");
         }
 
-        if (!string.Equals(options.Registry, MeshRegistries.Static, StringComparison.OrdinalIgnoreCase))
+        var consul = string.Equals(options.Registry, MeshRegistries.Consul, StringComparison.OrdinalIgnoreCase);
+        if (!consul && !string.Equals(options.Registry, MeshRegistries.Static, StringComparison.OrdinalIgnoreCase))
         {
-            failures.Add($"Mesh:Registry '{options.Registry}' is not a registry Mesh supports yet; use '{MeshRegistries.Static}'.");
+            failures.Add($"Mesh:Registry '{options.Registry}' is not a registry Mesh knows; use '{MeshRegistries.Static}' or '{MeshRegistries.Consul}'.");
+        }
+
+        if (consul)
+        {
+            ValidateConsul(options, failures);
         }
 
         if (options.Static.ConfigDirectory is { Length: > 0 } dir && !Directory.Exists(dir))
@@ -46,5 +52,48 @@ internal sealed class MeshOptionsValidator : IValidateOptions<MeshOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateConsul(MeshOptions options, List<string> failures)
+    {
+        var consul = options.Consul;
+        try
+        {
+            _ = Registry.Consul.ConsulConnection.From(consul);
+        }
+        catch (ArgumentException ex)
+        {
+            failures.Add($"Mesh:Consul:Address (or CONSUL_HTTP_ADDR): {ex.Message}");
+        }
+
+        if (consul.CaFile is { Length: > 0 } ca && !File.Exists(ca))
+        {
+            failures.Add($"Mesh:Consul:CaFile '{ca}' does not exist.");
+        }
+
+        if (string.IsNullOrWhiteSpace(consul.KeyPrefix))
+        {
+            failures.Add("Mesh:Consul:KeyPrefix is empty; use the default 'mesh/config/' or another prefix.");
+        }
+
+        if (consul.WaitTime <= TimeSpan.Zero || consul.WaitTime > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Mesh:Consul:WaitTime is {consul.WaitTime}; use more than 0 and at most 10 minutes (Consul's limit).");
+        }
+
+        if (consul.CheckInterval < TimeSpan.FromMilliseconds(100))
+        {
+            failures.Add($"Mesh:Consul:CheckInterval is {consul.CheckInterval}; use 100 ms or more.");
+        }
+
+        if (consul.RegisterPort is { } port && port is < 1 or > 65535)
+        {
+            failures.Add($"Mesh:Consul:RegisterPort is {port}; use 1-65535.");
+        }
+
+        if (!consul.HealthPath.StartsWith('/'))
+        {
+            failures.Add($"Mesh:Consul:HealthPath '{consul.HealthPath}' must start with '/'.");
+        }
     }
 }

@@ -5,4 +5,7 @@ public static class MeshRegistries
 {
     /// <summary>Instances from configuration and documents from a directory of YAML/JSON files; needs nothing installed.</summary>
     public const string Static = "Static";
+
+    /// <summary>Instances and health from Consul's catalog, documents from Consul KV; services register themselves.</summary>
+    public const string Consul = "Consul";
 }

@@ -1,7 +1,9 @@
 using Mesh.Hosting;
 using Mesh.Http;
 using Mesh.Registry;
+using Mesh.Registry.Consul;
 using Mesh.Registry.Static;
+using Microsoft.AspNetCore.Hosting;
 using Mesh.Snapshot;
 using Mesh.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,10 +36,17 @@ public static class MeshServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MeshMetrics>();
         services.TryAddSingleton<StaticRegistry>();
-        services.TryAddSingleton<IMeshStateSource>(sp => sp.GetRequiredService<StaticRegistry>());
+        services.TryAddSingleton<ConsulRegistry>();
+        services.TryAddSingleton<IMeshStateSource>(static sp =>
+            string.Equals(sp.GetRequiredService<IOptions<MeshOptions>>().Value.Registry, MeshRegistries.Consul, StringComparison.OrdinalIgnoreCase)
+                ? sp.GetRequiredService<ConsulRegistry>()
+                : sp.GetRequiredService<StaticRegistry>());
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<MeshSnapshotProvider>(sp));
         services.TryAddTransient<MeshHttpHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MeshStartupService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConsulRegistration>());
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, MeshHealthStartupFilter>());
+        services.AddHealthChecks();
         services.AddHttpClient();
         return new MeshBuilder(services);
     }

@@ -1,3 +1,4 @@
+using Mesh.Registry;
 using Mesh.Snapshot;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,10 +8,10 @@ namespace Mesh.Hosting;
 /// <summary>Loads the mesh at host start, so invalid config stops the host before it serves, with every error listed.</summary>
 internal sealed class MeshStartupService(IServiceProvider services) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await services.GetRequiredService<IMeshStateSource>().InitializeAsync(cancellationToken).ConfigureAwait(false);
         _ = services.GetRequiredService<MeshSnapshotProvider>();
-        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -21,6 +21,30 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var decision = MeshRouter.Route(provider.Current, request);
+        if (decision.Outcome == RouteOutcome.ColdCluster)
+        {
+            return WarmThenSendAsync(request, decision, cancellationToken);
+        }
+
+        return Send(request, decision, cancellationToken);
+    }
+
+    /// <summary>The first call to a service loads its instances, then routes again against the new snapshot.</summary>
+    private async Task<HttpResponseMessage> WarmThenSendAsync(HttpRequestMessage request, RouteDecision decision, CancellationToken cancellationToken)
+    {
+        await provider.WarmAsync(decision.Target!.Cluster.Service, cancellationToken).ConfigureAwait(false);
+        decision = MeshRouter.Route(provider.Current, request);
+        if (decision.Outcome == RouteOutcome.ColdCluster)
+        {
+            // The registry could not load them (it is unreachable): there is nothing to route to.
+            decision = decision with { Outcome = RouteOutcome.NoHealthyUpstream };
+        }
+
+        return await Send(request, decision, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<HttpResponseMessage> Send(HttpRequestMessage request, RouteDecision decision, CancellationToken cancellationToken)
+    {
         switch (decision.Outcome)
         {
             case RouteOutcome.Routed:

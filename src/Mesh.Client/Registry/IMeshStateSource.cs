@@ -10,10 +10,30 @@ internal interface IMeshStateSource
 
     /// <summary>Reads the current documents (with every parse error) and instances.</summary>
     MeshState Read();
+
+    /// <summary>Connects and loads the first state; called once at host start, before the first <see cref="Read"/>.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Loads the instances of a service that <see cref="MeshState.ColdServices"/> listed, and keeps them current from then on.</summary>
+    Task WarmAsync(ServiceKey service, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Told the state that was compiled and put in force, so a source can persist the last good state.</summary>
+    void Applied(MeshState state)
+    {
+    }
 }
 
-/// <summary>The raw state of a registry: documents, errors found parsing them, and instances by service.</summary>
+/// <summary>
+/// The raw state of a registry: documents, errors found parsing them, instances by service, and the
+/// services known to exist whose instances are not loaded yet (loaded on first call).
+/// </summary>
 internal sealed record MeshState(
     IReadOnlyList<MeshDocument> Documents,
     IReadOnlyList<ConfigError> Errors,
-    IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> Instances);
+    IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> Instances)
+{
+    public IReadOnlySet<ServiceKey> ColdServices { get; init; } = new HashSet<ServiceKey>();
+
+    /// <summary>Gets the documents' source texts by key, where the source keeps them (Consul KV), for persisting the state.</summary>
+    public IReadOnlyList<(string Key, string Text)> ConfigTexts { get; init; } = [];
+}

@@ -20,6 +20,11 @@ internal static class MeshRouter
         }
 
         var target = route.ChooseTarget(snapshot.Random);
+        if (target is { Cluster.IsCold: true })
+        {
+            return new RouteDecision(RouteOutcome.ColdCluster, service, route, matchIndex, target, null);
+        }
+
         var endpoint = target?.Cluster.Pick(request);
         return endpoint is null
             ? new RouteDecision(RouteOutcome.NoHealthyUpstream, service, route, matchIndex, target, null)

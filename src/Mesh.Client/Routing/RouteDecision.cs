@@ -19,4 +19,7 @@ internal enum RouteOutcome
 
     /// <summary>The chosen cluster has no healthy endpoint (Envoy: UH, no_healthy_upstream).</summary>
     NoHealthyUpstream,
+
+    /// <summary>The chosen cluster's instances are not loaded yet; load them, then route again.</summary>
+    ColdCluster,
 }

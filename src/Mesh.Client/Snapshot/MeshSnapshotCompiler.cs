@@ -18,8 +18,9 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom ra
     public MeshIdentity Identity => identity;
 
     /// <summary>Validates then compiles; throws <see cref="MeshConfigException"/> listing every error.</summary>
-    public MeshSnapshot Compile(long version, IReadOnlyList<MeshDocument> documents, IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> instances)
+    public MeshSnapshot Compile(long version, IReadOnlyList<MeshDocument> documents, IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> instances, IReadOnlySet<ServiceKey>? coldServices = null)
     {
+        coldServices ??= new HashSet<ServiceKey>();
         var errors = MeshConfigValidator.Validate(documents, identity.Namespace);
         if (errors.Count > 0)
         {
@@ -41,7 +42,7 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom ra
                 return cluster;
             }
 
-            cluster = BuildCluster(service, subset, port, instances, rules);
+            cluster = BuildCluster(service, subset, port, instances, rules, coldServices.Contains(service));
             clusters[(service, subset)] = cluster;
             return cluster;
         }
@@ -59,7 +60,7 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom ra
         }
 
         // Every other known service (from the registry or a DestinationRule) gets the default route.
-        foreach (var key in instances.Keys.Concat(rules.Keys))
+        foreach (var key in instances.Keys.Concat(rules.Keys).Concat(coldServices))
         {
             if (!routesByService.ContainsKey(key))
             {
@@ -153,7 +154,8 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom ra
         string? subsetName,
         int? port,
         IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> instances,
-        Dictionary<ServiceKey, DestinationRule> rules)
+        Dictionary<ServiceKey, DestinationRule> rules,
+        bool isCold)
     {
         rules.TryGetValue(service, out var rule);
         var subset = subsetName is null ? null : rule?.Spec.Subsets.FirstOrDefault(s => s.Name == subsetName);
@@ -168,7 +170,7 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom ra
         var settings = subset?.TrafficPolicy?.LoadBalancer ?? rule?.Spec.TrafficPolicy?.LoadBalancer;
         var portText = (port ?? all.FirstOrDefault()?.Port)?.ToString(CultureInfo.InvariantCulture) ?? "";
         var name = $"outbound|{portText}|{subsetName}|{service.Fqdn}";
-        return new MeshCluster(name, service, subsetName, members, CreateLoadBalancer(settings, members));
+        return new MeshCluster(name, service, subsetName, members, CreateLoadBalancer(settings, members), isCold);
     }
 
     private LoadBalancer CreateLoadBalancer(LoadBalancerSettings? settings, MeshEndpoint[] endpoints)

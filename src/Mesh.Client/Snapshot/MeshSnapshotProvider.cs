@@ -37,7 +37,9 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
         _compiler = new MeshSnapshotCompiler(identity, random ?? SharedMeshRandom.Instance, i => _endpointStates.GetOrAdd((i.Address, i.Port), static _ => new EndpointState()));
 
         // First load: every error at once, and no mesh until it is fixed.
-        _current = Build(source.Read());
+        var state = source.Read();
+        _current = Build(state);
+        source.Applied(state);
         Log.Applied(_logger, _current.Version, _current.Documents.Count, _current.Instances.Values.Sum(i => i.Count));
         _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
         source.Changed += OnSourceChanged;
@@ -57,15 +59,20 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
 
     private void OnSourceChanged() => Reload();
 
+    /// <summary>Loads the instances of a service that was known but not loaded yet; a new snapshot is in force when this completes.</summary>
+    public Task WarmAsync(Configuration.ServiceKey service, CancellationToken cancellationToken) => _source.WarmAsync(service, cancellationToken);
+
     /// <summary>Reads the source again and applies the result if it is valid.</summary>
     public bool Reload()
     {
         lock (_reloadGate)
         {
             MeshSnapshot next;
+            MeshState state;
             try
             {
-                next = Build(_source.Read());
+                state = _source.Read();
+                next = Build(state);
             }
             catch (MeshConfigException ex)
             {
@@ -95,6 +102,7 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
             _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
             oldSource.Cancel();
             oldSource.Dispose();
+            _source.Applied(state);
             return true;
         }
     }
@@ -107,7 +115,7 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
             throw new MeshConfigException(state.Errors);
         }
 
-        return _compiler.Compile(Interlocked.Increment(ref _version), state.Documents, state.Instances);
+        return _compiler.Compile(Interlocked.Increment(ref _version), state.Documents, state.Instances, state.ColdServices);
     }
 
     public void Dispose()

@@ -1,0 +1,61 @@
+namespace Mesh.Hosting;
+
+/// <summary>The Consul registry: where the agent is, how to authenticate, and where the mesh keeps its state there.</summary>
+public sealed class ConsulRegistryOptions
+{
+    /// <summary>Gets or sets the agent's HTTP address, such as <c>http://127.0.0.1:8500</c> or <c>https://consul:8501</c>.</summary>
+    /// <value>Null: <c>CONSUL_HTTP_ADDR</c>, else <c>http://127.0.0.1:8500</c>.</value>
+    public string? Address { get; set; }
+
+    /// <summary>Gets or sets the ACL token sent as <c>X-Consul-Token</c>.</summary>
+    /// <value>Null: <c>CONSUL_HTTP_TOKEN</c>, else none.</value>
+    public string? Token { get; set; }
+
+    /// <summary>Gets or sets the datacenter to query.</summary>
+    /// <value>Null: the agent's own.</value>
+    public string? Datacenter { get; set; }
+
+    /// <summary>Gets or sets a PEM file of the CA that signed an https Consul's certificate.</summary>
+    /// <value>Null: <c>CONSUL_CACERT</c>, else the system's trust store.</value>
+    public string? CaFile { get; set; }
+
+    /// <summary>Gets or sets the KV prefix under which config documents live, as <c>&lt;prefix&gt;&lt;kind&gt;/&lt;namespace&gt;/&lt;name&gt;</c>.</summary>
+    /// <value><c>mesh/config/</c>.</value>
+    public string KeyPrefix { get; set; } = "mesh/config/";
+
+    /// <summary>Gets or sets how long a blocking query waits for a change before Consul answers anyway.</summary>
+    /// <value>5 minutes.</value>
+    public TimeSpan WaitTime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets the file where the last good state is kept, so a cold start while Consul is down still routes.</summary>
+    /// <value>Null: <c>{temp}/mesh/{service}-{namespace}.snapshot.json</c>.</value>
+    public string? SnapshotPath { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether this service registers itself with the agent once Kestrel listens.</summary>
+    /// <value>True when <see cref="MeshOptions.Service"/> is set.</value>
+    public bool? Register { get; set; }
+
+    /// <summary>Gets or sets the address registered for this instance.</summary>
+    /// <value>Null: the address Kestrel is bound to (127.0.0.1 for a wildcard binding).</value>
+    public string? RegisterAddress { get; set; }
+
+    /// <summary>Gets or sets the port registered for this instance.</summary>
+    /// <value>Null: the port Kestrel is bound to.</value>
+    public int? RegisterPort { get; set; }
+
+    /// <summary>Gets or sets the path of the HTTP health check Consul calls; Mesh maps it to ASP.NET Core health checks.</summary>
+    /// <value><c>/mesh/health</c>.</value>
+    public string HealthPath { get; set; } = "/mesh/health";
+
+    /// <summary>Gets or sets how often Consul runs the health check.</summary>
+    /// <value>2 seconds.</value>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Gets or sets how long a critical instance stays registered before Consul removes it.</summary>
+    /// <value>1 minute.</value>
+    public TimeSpan DeregisterCriticalServiceAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gets or sets how often the registration is checked, and renewed if the agent forgot it.</summary>
+    /// <value>10 seconds.</value>
+    public TimeSpan RegistrationCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+}

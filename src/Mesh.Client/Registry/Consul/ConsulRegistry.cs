@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using Mesh.Configuration;
+using Mesh.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Registry.Consul;
+
+/// <summary>
+/// The production registry. Documents: one recursive blocking query on the KV prefix. Services:
+/// a blocking query on the catalog's service names, so the mesh knows which hosts are its own.
+/// Instances: a blocking query on <c>/v1/health/service/&lt;name&gt;?passing</c> per destination,
+/// started on its first call and kept warm after. When Consul is unreachable the last state stays
+/// in force; the last good state is persisted so a cold start can route without Consul.
+/// </summary>
+internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposable, IDisposable
+{
+    private readonly ConsulClient _client;
+    private readonly ConsulRegistryOptions _options;
+    private readonly string _namespace;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConsulOutage _outage;
+    private readonly ConsulWatch<KVPair[]> _configWatch;
+    private readonly ConsulWatch<Dictionary<string, string[]>> _catalogWatch;
+    private readonly ConcurrentDictionary<ServiceKey, ServiceSubscription> _subscriptions = new();
+    private readonly MeshStateFile _stateFile;
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _initGate = new(1, 1);
+    private bool _initialized;
+
+    // Guarded by _gate: the latest raw state from each watch.
+    private IReadOnlyList<MeshDocument> _documents = [];
+    private IReadOnlyList<ConfigError> _errors = [];
+    private IReadOnlyList<(string Key, string Value)> _configPairs = [];
+    private HashSet<ServiceKey> _catalog = [];
+    private Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>> _instances = [];
+    private MeshState? _persisted;
+
+    public ConsulRegistry(IOptions<MeshOptions> options, TimeProvider time, ILogger<ConsulRegistry> logger)
+    {
+        var mesh = options.Value;
+        _options = mesh.Consul;
+        _namespace = mesh.Namespace;
+        _time = time;
+        _logger = logger;
+        _client = ConsulClient.Create(ConsulConnection.From(_options));
+        _outage = new ConsulOutage(_client.BaseAddress, time, logger);
+        _stateFile = new MeshStateFile(_options.SnapshotPath ?? MeshStateFile.DefaultPath(mesh.Service, mesh.Namespace));
+        _configWatch = new ConsulWatch<KVPair[]>((index, ct) => _client.ListKeysAsync(_options.KeyPrefix, index, _options.WaitTime, ct), OnConfig, _outage, time);
+        _catalogWatch = new ConsulWatch<Dictionary<string, string[]>>((index, ct) => _client.GetCatalogServicesAsync(index, _options.WaitTime, ct), OnCatalog, _outage, time);
+    }
+
+    public event Action? Changed;
+
+    internal ConsulClient Client => _client;
+
+    /// <summary>Starts the config and catalog watches and waits for their first answers; falls back to the persisted state when Consul is down.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _initGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            _configWatch.Start();
+            _catalogWatch.Start();
+            var answered = await Task.WhenAll(_configWatch.FirstAttempt, _catalogWatch.FirstAttempt).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!answered.All(a => a))
+            {
+                var persisted = _stateFile.TryLoad(_namespace, out var savedAt, out var error);
+                if (persisted is not null)
+                {
+                    Log.ColdStartFromFile(_logger, _client.BaseAddress, _stateFile.Path, savedAt);
+                    lock (_gate)
+                    {
+                        _persisted = persisted;
+                    }
+                }
+                else
+                {
+                    Log.ColdStartEmpty(_logger, _client.BaseAddress, _stateFile.Path, error ?? "no file");
+                }
+            }
+
+            _initialized = true;
+        }
+        finally
+        {
+            _initGate.Release();
+        }
+    }
+
+    public MeshState Read()
+    {
+        if (!_initialized)
+        {
+            // Hosts call InitializeAsync at start; this covers a provider built outside a host.
+            InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        lock (_gate)
+        {
+            if (_persisted is { } persisted)
+            {
+                return persisted;
+            }
+
+            var known = new HashSet<ServiceKey>(_catalog);
+            foreach (var document in _documents)
+            {
+                var ns = document.Metadata.Namespace ?? _namespace;
+                switch (document)
+                {
+                    case VirtualService vs:
+                        known.UnionWith(vs.Spec.Hosts.Select(h => ServiceKey.Parse(h, ns)));
+                        known.UnionWith(vs.Spec.Http.SelectMany(r => r.Route).Select(d => ServiceKey.Parse(d.Destination.Host, ns)));
+                        break;
+                    case DestinationRule dr:
+                        known.Add(ServiceKey.Parse(dr.Spec.Host, ns));
+                        break;
+                }
+            }
+
+            var cold = known.Where(k => !_instances.ContainsKey(k)).ToHashSet();
+            return new MeshState(_documents, _errors, new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>(_instances))
+            {
+                ColdServices = cold,
+                ConfigTexts = _configPairs,
+            };
+        }
+    }
+
+    public void Applied(MeshState state)
+    {
+        if (ReferenceEquals(state, _persisted))
+        {
+            return;
+        }
+
+        _stateFile.Save(state, _time.GetUtcNow(), _logger);
+    }
+
+    /// <summary>Starts the health watch of <paramref name="service"/> (once) and waits for its first answer.</summary>
+    public async Task WarmAsync(ServiceKey service, CancellationToken cancellationToken)
+    {
+        var subscription = _subscriptions.GetOrAdd(service, key => new ServiceSubscription(this, key));
+        subscription.Watch.Start();
+        await subscription.Watch.FirstAttempt.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void OnConfig(ConsulResult<KVPair[]> result)
+    {
+        var documents = new List<MeshDocument>();
+        var errors = new List<ConfigError>();
+        var pairs = new List<(string, string)>();
+        foreach (var pair in result.Value.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (pair.Key.EndsWith('/'))
+            {
+                continue; // a folder marker
+            }
+
+            var text = ConsulClient.DecodeValue(pair);
+            pairs.Add((pair.Key, text));
+            var parsed = ConsulConfigKeys.Parse(pair.Key, text, _options.KeyPrefix);
+            documents.AddRange(parsed.Documents);
+            errors.AddRange(parsed.Errors);
+        }
+
+        lock (_gate)
+        {
+            _documents = documents;
+            _errors = errors;
+            _configPairs = pairs;
+            _persisted = null;
+        }
+
+        Changed?.Invoke();
+    }
+
+    private void OnCatalog(ConsulResult<Dictionary<string, string[]>> result)
+    {
+        var catalog = result.Value.Keys.Where(n => n != "consul").Select(n => ServiceKey.Parse(n, _namespace)).ToHashSet();
+        lock (_gate)
+        {
+            _catalog = catalog;
+            _persisted = null;
+        }
+
+        Changed?.Invoke();
+    }
+
+    private void OnInstances(ServiceKey service, ConsulResult<ServiceEntry[]> result)
+    {
+        var instances = result.Value
+            .Select(e => ToInstance(service, e))
+            .Where(i => i is not null)
+            .Select(i => i!)
+            .ToArray();
+        lock (_gate)
+        {
+            _instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>(_instances) { [service] = instances };
+            _persisted = null;
+        }
+
+        Changed?.Invoke();
+    }
+
+    /// <summary>Maps a health entry to an instance: Meta becomes labels; the service address falls back to the node's.</summary>
+    private ServiceInstance? ToInstance(ServiceKey service, ServiceEntry entry)
+    {
+        var meta = entry.Service.Meta ?? [];
+        var ns = meta.GetValueOrDefault(ConsulMeta.Namespace) ?? _namespace;
+        if (ns != service.Namespace)
+        {
+            return null;
+        }
+
+        var labels = meta.Where(m => m.Key != ConsulMeta.Namespace).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+        var address = string.IsNullOrEmpty(entry.Service.Address) ? entry.Node.Address : entry.Service.Address;
+        return new ServiceInstance(service, entry.Service.ID, address, entry.Service.Port, labels);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _configWatch.DisposeAsync().ConfigureAwait(false);
+        await _catalogWatch.DisposeAsync().ConfigureAwait(false);
+        foreach (var subscription in _subscriptions.Values)
+        {
+            await subscription.Watch.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _client.Dispose();
+        _initGate.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private sealed class ServiceSubscription
+    {
+        public ServiceSubscription(ConsulRegistry registry, ServiceKey service)
+        {
+            Watch = new ConsulWatch<ServiceEntry[]>(
+                (index, ct) => registry._client.GetHealthServiceAsync(service.Name, passingOnly: true, index, registry._options.WaitTime, ct),
+                result => registry.OnInstances(service, result),
+                registry._outage,
+                registry._time);
+        }
+
+        public ConsulWatch<ServiceEntry[]> Watch { get; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(30, LogLevel.Warning, "Consul at {Address} is unreachable at start; routing from the state persisted at {Path} ({SavedAt:u}) until it answers")]
+        public static partial void ColdStartFromFile(ILogger logger, Uri address, string path, DateTimeOffset savedAt);
+
+        [LoggerMessage(31, LogLevel.Warning, "Consul at {Address} is unreachable at start and no persisted state could be read from {Path} ({Reason}); the mesh starts empty and fills in when Consul answers")]
+        public static partial void ColdStartEmpty(ILogger logger, Uri address, string path, string reason);
+    }
+}

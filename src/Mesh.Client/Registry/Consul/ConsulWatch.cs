@@ -1,0 +1,106 @@
+namespace Mesh.Registry.Consul;
+
+/// <summary>
+/// One blocking query, run in a loop as Consul's docs prescribe: pass the last X-Consul-Index with
+/// a wait time; act only when the index changes; reset the index when it goes backwards (and treat
+/// 0 as 1 so the next query still blocks); on errors, back off exponentially with jitter.
+/// </summary>
+internal sealed class ConsulWatch<T> : IAsyncDisposable
+{
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(15);
+
+    private readonly Func<ulong, CancellationToken, Task<ConsulResult<T>>> _query;
+    private readonly Action<ConsulResult<T>> _onChange;
+    private readonly ConsulOutage _outage;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<bool> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _loop;
+
+    public ConsulWatch(Func<ulong, CancellationToken, Task<ConsulResult<T>>> query, Action<ConsulResult<T>> onChange, ConsulOutage outage, TimeProvider time)
+    {
+        _query = query;
+        _onChange = onChange;
+        _outage = outage;
+        _time = time;
+    }
+
+    /// <summary>Gets a task that completes with true after the first result was handled, or false after the first failure.</summary>
+    public Task<bool> FirstAttempt => _first.Task;
+
+    public ulong Index { get; private set; }
+
+    public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
+
+    /// <summary>The index to send next: reset to 0 when it went backwards, never 0 otherwise (0 would not block).</summary>
+    internal static ulong NextIndex(ulong previous, ulong returned) =>
+        returned < previous ? 0 : Math.Max(returned, 1);
+
+    /// <summary>Exponential backoff with "equal jitter": half fixed, half random, capped.</summary>
+    internal static TimeSpan Backoff(int failures, double random)
+    {
+        var exponent = Math.Min(failures - 1, 16);
+        var capped = Math.Min(MinBackoff.TotalMilliseconds * Math.Pow(2, exponent), MaxBackoff.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds((capped / 2) + (random * capped / 2));
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await _query(Index, cancellationToken).ConfigureAwait(false);
+                _outage.Success();
+                failures = 0;
+                var changed = Index == 0 || result.Index != Index;
+                Index = NextIndex(Index, result.Index);
+                if (changed)
+                {
+                    _onChange(result);
+                }
+
+                _first.TrySetResult(true);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is ConsulException or HttpRequestException or System.Text.Json.JsonException or IOException)
+            {
+                _outage.Failure(ex);
+                _first.TrySetResult(false);
+                failures++;
+                try
+                {
+                    await Task.Delay(Backoff(failures, Random.Shared.NextDouble()), _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        _first.TrySetResult(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Mesh.Configuration;
+using Mesh.Registry.Consul;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Registry;
+
+/// <summary>
+/// The last good state on disk: the config texts as stored and the instances, written atomically
+/// after every applied snapshot, read back when a cold start cannot reach the registry.
+/// </summary>
+internal sealed partial class MeshStateFile(string path)
+{
+    public string Path { get; } = path;
+
+    public static string DefaultPath(string service, string ns) =>
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mesh", $"{(service.Length > 0 ? service : "client")}-{ns}.state.json");
+
+    public void Save(MeshState state, DateTimeOffset now, ILogger logger)
+    {
+        var file = new StateFileModel
+        {
+            SavedAt = now,
+            Config = state.ConfigTexts.Select(c => new StateFileConfig { Key = c.Key, Text = c.Text }).ToList(),
+            Instances = state.Instances.Values.SelectMany(list => list).Select(i => new StateFileInstance
+            {
+                Service = i.Service.Name,
+                Namespace = i.Service.Namespace,
+                Id = i.Id,
+                Address = i.Address,
+                Port = i.Port,
+                Labels = i.Labels.ToDictionary(l => l.Key, l => l.Value),
+            }).ToList(),
+            Services = state.Instances.Keys.Select(k => $"{k.Name}.{k.Namespace}").ToList(),
+        };
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            var temp = Path + ".tmp";
+            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(file, StateFileJsonContext.Default.StateFileModel));
+            File.Move(temp, Path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.SaveFailed(logger, ex, Path);
+        }
+    }
+
+    public MeshState? TryLoad(string defaultNamespace, out DateTimeOffset savedAt, out string? error)
+    {
+        savedAt = default;
+        error = null;
+        StateFileModel? file;
+        try
+        {
+            if (!File.Exists(Path))
+            {
+                error = "no file";
+                return null;
+            }
+
+            file = JsonSerializer.Deserialize(File.ReadAllBytes(Path), StateFileJsonContext.Default.StateFileModel);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            error = ex.Message;
+            return null;
+        }
+
+        if (file is null)
+        {
+            error = "empty file";
+            return null;
+        }
+
+        savedAt = file.SavedAt;
+        var documents = new List<MeshDocument>();
+        var errors = new List<ConfigError>();
+        foreach (var config in file.Config)
+        {
+            var parsed = MeshDocumentParser.Parse(config.Text, $"{Path} ({config.Key})");
+            documents.AddRange(parsed.Documents.Select(d => d.Metadata.Namespace is null ? d with { Metadata = d.Metadata with { Namespace = defaultNamespace } } : d));
+            errors.AddRange(parsed.Errors);
+        }
+
+        var instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>();
+        foreach (var name in file.Services)
+        {
+            var dot = name.LastIndexOf('.');
+            instances[new ServiceKey(name[..dot], name[(dot + 1)..])] = [];
+        }
+
+        foreach (var group in file.Instances.GroupBy(i => new ServiceKey(i.Service, i.Namespace)))
+        {
+            instances[group.Key] = group.Select(i => new ServiceInstance(group.Key, i.Id, i.Address, i.Port, i.Labels)).ToArray();
+        }
+
+        return new MeshState(documents, errors, instances) { ConfigTexts = file.Config.Select(c => (c.Key, c.Text)).ToList() };
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(40, LogLevel.Warning, "Could not persist the mesh state to {Path}; a cold start without the registry will not route")]
+        public static partial void SaveFailed(ILogger logger, Exception exception, string path);
+    }
+}
+
+internal sealed class StateFileModel
+{
+    public DateTimeOffset SavedAt { get; set; }
+
+    public List<StateFileConfig> Config { get; set; } = [];
+
+    public List<StateFileInstance> Instances { get; set; } = [];
+
+    public List<string> Services { get; set; } = [];
+}
+
+internal sealed class StateFileConfig
+{
+    public string Key { get; set; } = "";
+
+    public string Text { get; set; } = "";
+}
+
+internal sealed class StateFileInstance
+{
+    public string Service { get; set; } = "";
+
+    public string Namespace { get; set; } = "";
+
+    public string Id { get; set; } = "";
+
+    public string Address { get; set; } = "";
+
+    public int Port { get; set; }
+
+    public Dictionary<string, string> Labels { get; set; } = [];
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(StateFileModel))]
+internal sealed partial class StateFileJsonContext : JsonSerializerContext;
