@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -14,10 +15,20 @@ public sealed class BookinfoApp : IAsyncDisposable
         ("productpage", "v1"), ("details", "v1"), ("reviews", "v1"), ("reviews", "v2"), ("reviews", "v3"), ("ratings", "v1"),
     ];
 
-    private BookinfoApp(IReadOnlyList<BookinfoInstance> instances) => Instances = instances;
+    private readonly List<BookinfoInstance> _instances;
+
+    private BookinfoApp(List<BookinfoInstance> instances) => _instances = instances;
 
     /// <summary>Gets every running instance.</summary>
-    public IReadOnlyList<BookinfoInstance> Instances { get; }
+    public IReadOnlyList<BookinfoInstance> Instances => _instances;
+
+    /// <summary>Stops one instance gracefully (with the consul registry, it deregisters).</summary>
+    public async Task StopInstanceAsync(BookinfoInstance instance)
+    {
+        _instances.Remove(instance);
+        await instance.App.StopAsync().ConfigureAwait(false);
+        await instance.App.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Gets productpage's instance.</summary>
     public BookinfoInstance ProductPage => Instances[0];
@@ -37,7 +48,7 @@ public sealed class BookinfoApp : IAsyncDisposable
             var n = perService[service] = perService.GetValueOrDefault(service) + 1;
             var prefix = $"Mesh:Static:Services:{service}:{n - 1}";
             registry[$"{prefix}:Address"] = "127.0.0.1";
-            registry[$"{prefix}:Port"] = ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            registry[$"{prefix}:Port"] = ports[i].ToString(CultureInfo.InvariantCulture);
             registry[$"{prefix}:Labels:version"] = version;
         }
 
@@ -68,12 +79,26 @@ public sealed class BookinfoApp : IAsyncDisposable
     private static WebApplication Build(string service, string version, int port, Dictionary<string, string?> registry, BookinfoOptions options)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = $"bookinfo-{service}-{version}", ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(registry);
+        if (options.Registry == "consul")
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Mesh:Registry"] = "Consul",
+                ["Mesh:Consul:Address"] = options.ConsulAddress,
+                ["Mesh:Consul:CheckInterval"] = options.ConsulCheckInterval.ToString("c", CultureInfo.InvariantCulture),
+                ["Mesh:Consul:SnapshotPath"] = Path.Combine(options.StateDirectory, $"{service}-{version}.json"),
+            });
+        }
+        else
+        {
+            builder.Configuration.AddInMemoryCollection(registry);
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mesh:Static:ConfigDirectory"] = options.ConfigDirectory });
+        }
+
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Mesh:Service"] = service,
             ["Mesh:Labels:version"] = version,
-            ["Mesh:Static:ConfigDirectory"] = options.ConfigDirectory,
         });
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -136,7 +161,7 @@ public sealed class BookinfoApp : IAsyncDisposable
     /// <summary>Stops every service.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var instance in Instances)
+        foreach (var instance in _instances.ToArray())
         {
             await instance.App.StopAsync().ConfigureAwait(false);
             await instance.App.DisposeAsync().ConfigureAwait(false);

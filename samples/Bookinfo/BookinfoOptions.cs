@@ -9,6 +9,18 @@ public sealed class BookinfoOptions
     /// <summary>Gets or sets the directory of mesh config files (hot-reloaded); null for no rules.</summary>
     public string? ConfigDirectory { get; set; }
 
+    /// <summary>Gets or sets the registry: <c>static</c> (instances wired in-process, config from <see cref="ConfigDirectory"/>) or <c>consul</c>.</summary>
+    public string Registry { get; set; } = "static";
+
+    /// <summary>Gets or sets Consul's HTTP address for the consul registry; null: CONSUL_HTTP_ADDR, else http://127.0.0.1:8500.</summary>
+    public string? ConsulAddress { get; set; }
+
+    /// <summary>Gets or sets how often Consul checks each instance's health.</summary>
+    public TimeSpan ConsulCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the directory where each instance persists its last good mesh state (consul registry).</summary>
+    public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "bookinfo-mesh-state");
+
     /// <summary>Gets or sets the minimum log level of the services.</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Warning;
 
@@ -27,6 +39,12 @@ public sealed class BookinfoOptions
                 case "--config-dir" when i + 1 < args.Length:
                     options.ConfigDirectory = args[++i];
                     break;
+                case "--registry" when i + 1 < args.Length && args[i + 1] is "static" or "consul":
+                    options.Registry = args[++i];
+                    break;
+                case "--consul" when i + 1 < args.Length:
+                    options.ConsulAddress = args[++i];
+                    break;
                 case "--verbose":
                     options.LogLevel = LogLevel.Information;
                     break;
@@ -35,6 +53,11 @@ public sealed class BookinfoOptions
                 default:
                     throw new ArgumentException($"unknown or incomplete argument '{args[i]}'.{Environment.NewLine}{Usage}");
             }
+        }
+
+        if (options.Registry == "consul" && options.ConfigDirectory is not null)
+        {
+            throw new ArgumentException("--config-dir is for the static registry; with --registry consul the config lives in Consul KV (meshctl apply -f FILE).");
         }
 
         if (options.ConfigDirectory is { } dir && !Directory.Exists(dir))
@@ -47,10 +70,13 @@ public sealed class BookinfoOptions
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
-        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--verbose]
+        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul] [--consul ADDR] [--verbose]
           --port N          productpage's port (default 9080; 0 picks a free one)
           --config-dir DIR  the *.yaml files in DIR are the mesh config, reloaded when they change
                             (without it: no rules, round robin over reviews v1, v2 and v3)
+          --registry R      static (default): instances wired in-process, config from --config-dir;
+                            consul: every instance registers in Consul and reads config from its KV
+          --consul ADDR     Consul's HTTP address (default: CONSUL_HTTP_ADDR, else 127.0.0.1:8500)
           --verbose         log mesh activity (config applied or rejected, routing failures)
         """;
 }

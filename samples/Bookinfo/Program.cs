@@ -19,9 +19,11 @@ foreach (var instance in app.Instances)
 
 Console.WriteLine();
 Console.WriteLine($"Bookinfo is up: {app.ProductPageUrl}productpage");
-Console.WriteLine(options.ConfigDirectory is null
-    ? "No mesh config: reviews round robins over v1, v2 and v3. Start with --config-dir DIR to route."
-    : $"Mesh config: *.yaml in {Path.GetFullPath(options.ConfigDirectory)} (reloaded on change).");
+Console.WriteLine(options.Registry == "consul"
+    ? "Registry: Consul. Each instance registered itself; apply config with: meshctl apply -f samples/Bookinfo/networking/destination-rule-all.yaml"
+    : options.ConfigDirectory is null
+        ? "No mesh config: reviews round robins over v1, v2 and v3. Start with --config-dir DIR to route."
+        : $"Mesh config: *.yaml in {Path.GetFullPath(options.ConfigDirectory)} (reloaded on change).");
 Console.WriteLine("Press Ctrl+C to stop.");
 
 var stop = new TaskCompletionSource();

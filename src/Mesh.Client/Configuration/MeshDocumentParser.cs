@@ -19,6 +19,7 @@ public static partial class MeshDocumentParser
         ArgumentNullException.ThrowIfNull(sourceName);
         var errors = new List<ConfigError>();
         var documents = new List<MeshDocument>();
+        var json = new List<System.Text.Json.Nodes.JsonObject>();
         var stream = new YamlStream();
         try
         {
@@ -42,10 +43,11 @@ public static partial class MeshDocumentParser
             if (document is not null)
             {
                 documents.Add(document);
+                json.Add((System.Text.Json.Nodes.JsonObject)YamlJson.ToJson(root)!);
             }
         }
 
-        return new MeshParseResult(documents, errors);
+        return new MeshParseResult(documents, errors) { Json = json };
     }
 
     private static MeshDocument? ReadDocument(YamlNode root, DocumentSource source, List<ConfigError> errors)

@@ -168,7 +168,8 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom ra
             .ToArray();
 
         var settings = subset?.TrafficPolicy?.LoadBalancer ?? rule?.Spec.TrafficPolicy?.LoadBalancer;
-        var portText = (port ?? all.FirstOrDefault()?.Port)?.ToString(CultureInfo.InvariantCulture) ?? "";
+        // Istio names clusters by service port; Mesh knows one only when the route names it (destination.port.number).
+        var portText = port?.ToString(CultureInfo.InvariantCulture) ?? "";
         var name = $"outbound|{portText}|{subsetName}|{service.Fqdn}";
         return new MeshCluster(name, service, subsetName, members, CreateLoadBalancer(settings, members), isCold);
     }
