@@ -115,11 +115,11 @@ public sealed class MeshCtlTests : IDisposable
     [InlineData("frobnicate")]
     [InlineData("validate")]
     [InlineData("validate", "--bogus")]
-    public void Run_BadUsage_ExitsTwoWithAHint(params string[] args)
+    public void Run_BadUsage_ExitsOneWithAHint(params string[] args)
     {
         var (code, _, error) = Run("", args);
 
-        Assert.Equal(MeshCtl.Usage, code);
+        Assert.Equal(MeshCtl.Invalid, code);
         Assert.Contains("meshctl help", error, StringComparison.Ordinal);
     }
 
