@@ -16,7 +16,7 @@ namespace Mesh.Hosting;
 /// </summary>
 internal sealed partial class ConsulRegistration(
     IOptions<MeshOptions> options,
-    IServer server,
+    IServiceProvider services,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<ConsulRegistration> logger) : IHostedService, IAsyncDisposable
@@ -127,7 +127,9 @@ internal sealed partial class ConsulRegistration(
     /// <summary>The first address Kestrel listens on; a wildcard host registers as 127.0.0.1.</summary>
     private (string Host, int Port) BoundAddress()
     {
-        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        // Resolved late: a host without a server (a pure client) never registers, so never needs one.
+        var server = services.GetService(typeof(IServer)) as IServer;
+        var addresses = server?.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         foreach (var text in addresses)
         {
             var normalized = text.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal);

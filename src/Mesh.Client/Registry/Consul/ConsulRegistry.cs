@@ -28,6 +28,7 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _initGate = new(1, 1);
     private bool _initialized;
+    private int _disposed;
 
     // Guarded by _gate: the latest raw state from each watch.
     private IReadOnlyList<MeshDocument> _documents = [];
@@ -227,6 +228,12 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     public async ValueTask DisposeAsync()
     {
+        // The container may dispose this twice: once as itself and once as IMeshStateSource.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _configWatch.DisposeAsync().ConfigureAwait(false);
         await _catalogWatch.DisposeAsync().ConfigureAwait(false);
         foreach (var subscription in _subscriptions.Values)

@@ -17,6 +17,7 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<bool> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
+    private int _disposed;
 
     public ConsulWatch(Func<ulong, CancellationToken, Task<ConsulResult<T>>> query, Action<ConsulResult<T>> onChange, ConsulOutage outage, TimeProvider time)
     {
@@ -89,6 +90,11 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
