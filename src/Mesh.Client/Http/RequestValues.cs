@@ -3,7 +3,7 @@ namespace Mesh.Http;
 /// <summary>Allocation-free reads of request values: a header, a cookie, a query parameter.</summary>
 internal static class RequestValues
 {
-    /// <summary>Returns the header's value (several values joined by ','), or empty when absent.</summary>
+    /// <summary>Returns the header's value as it is sent (several values joined by the header's separator), or empty when absent.</summary>
     public static ReadOnlySpan<char> Header(HttpRequestMessage request, string name)
     {
         TryGetHeader(request, name, out var value);
@@ -15,22 +15,16 @@ internal static class RequestValues
         if (request.Headers.NonValidated.TryGetValues(name, out var values) ||
             (request.Content is not null && request.Content.Headers.NonValidated.TryGetValues(name, out values)))
         {
-            value = values.Count == 1 ? FirstValue(values) : string.Join(',', values);
+            // One stored string is returned as is. Several values (or a header HttpHeaders parsed into
+            // tokens, such as a User-Agent) are joined with the header's own separator, as they go on
+            // the wire: ", " for most headers, " " for User-Agent, "; " for Cookie. string.Join over
+            // the IEnumerable would box the struct and its enumerator and join every header with ','.
+            value = values.ToString();
             return true;
         }
 
         value = "";
         return false;
-    }
-
-    private static string FirstValue(System.Net.Http.Headers.HeaderStringValues values)
-    {
-        foreach (var value in values)
-        {
-            return value;
-        }
-
-        return "";
     }
 
     /// <summary>Returns the named cookie's value from the Cookie header, or empty when absent.</summary>

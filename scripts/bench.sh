@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the BenchmarkDotNet suites in bench/Mesh.Benchmarks.
+#
+#   scripts/bench.sh                 every benchmark, short job (what docs/benchmarks.md reports)
+#   scripts/bench.sh --full          every benchmark, BenchmarkDotNet's default job (slower, tighter errors)
+#   scripts/bench.sh [args...]       extra BenchmarkDotNet arguments, e.g. --filter '*RingHash*'
+#
+# The short job is 1 launch, 5 warmup and 15 measured iterations: ShortRun with more iterations,
+# to keep the run to a few minutes on a 2-core machine while the error column stays readable.
+# Results land in BenchmarkDotNet.Artifacts/results (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+job=(--launchCount 1 --warmupCount 5 --iterationCount 15)
+if [[ "${1:-}" == "--full" ]]; then
+  job=()
+  shift
+fi
+
+filter=(--filter '*')
+for arg in "$@"; do
+  if [[ "$arg" == "--filter" ]]; then
+    filter=()
+  fi
+done
+
+exec dotnet run -c Release --project bench/Mesh.Benchmarks -- "${filter[@]}" "${job[@]}" "$@"
