@@ -269,11 +269,16 @@ public static class MeshConfigValidator
     {
         try
         {
-            _ = new Regex(regex, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            // The same engine the data plane uses: linear time, like Envoy's RE2, so no lookaround or backreferences.
+            _ = Routing.StringMatcher.CreateRegex(regex);
         }
         catch (ArgumentException ex)
         {
             errors.Add(new ConfigError(doc, path, $"'{regex}' is not a valid regular expression: {ex.Message}"));
+        }
+        catch (NotSupportedException ex)
+        {
+            errors.Add(new ConfigError(doc, path, $"'{regex}' uses a construct RE2 does not support (lookaround, backreferences, atomic groups): {ex.Message}"));
         }
     }
 

@@ -94,7 +94,9 @@ internal sealed class RingHashLoadBalancer : LoadBalancer
     private MeshEndpoint PickWithNewCookie(HttpRequestMessage request, MeshEndpoint[] endpoints, TimeSpan ttl)
     {
         var value = $"{_random.Next(int.MaxValue):x8}{_random.Next(int.MaxValue):x8}";
-        var setCookie = $"{Cookie!.Name}={value}; Max-Age={(long)ttl.TotalSeconds}{(Cookie.Path is { Length: > 0 } path ? $"; Path={path}" : "")}; HttpOnly";
+        // A ttl of 0 makes a session cookie, as Envoy does; Max-Age=0 would tell the client to delete it.
+        var maxAge = ttl > TimeSpan.Zero ? $"; Max-Age={Math.Max(1, (long)ttl.TotalSeconds)}" : "";
+        var setCookie = $"{Cookie!.Name}={value}{maxAge}{(Cookie.Path is { Length: > 0 } path ? $"; Path={path}" : "")}; HttpOnly";
         request.Options.Set(GeneratedCookie, setCookie);
         return endpoints[_owners[FindPoint(Hash(value))]];
     }
