@@ -4,6 +4,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The integration tests start real Consul agents: find or install one (Debian's package, into .tools/).
+if ! CONSUL_BIN="$(bash scripts/install-consul.sh)"; then
+  echo "scripts/test.sh: could not find or install consul (see scripts/install-consul.sh)" >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+export CONSUL_BIN
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 

@@ -25,6 +25,7 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
     private CancellationTokenSource _changeSource = new();
     private long _version;
     private long _rejectedCount;
+    private bool _disposed;
     private IReadOnlyList<ConfigError>? _lastRejection;
 
     public MeshSnapshotProvider(IMeshStateSource source, IOptions<MeshOptions> options, MeshMetrics metrics, ILogger<MeshSnapshotProvider> logger, IMeshRandom? random = null)
@@ -67,6 +68,11 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
     {
         lock (_reloadGate)
         {
+            if (_disposed)
+            {
+                return false;
+            }
+
             MeshSnapshot next;
             MeshState state;
             try
@@ -121,7 +127,12 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
     public void Dispose()
     {
         _source.Changed -= OnSourceChanged;
-        _changeSource.Dispose();
+        lock (_reloadGate)
+        {
+            // A source's watch may still be delivering a change; Reload checks this flag under the same lock.
+            _disposed = true;
+            _changeSource.Dispose();
+        }
     }
 
     private static partial class Log
