@@ -1,0 +1,90 @@
+using Mesh.Registry.Consul;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Mesh.Client.Tests.Registry.Consul;
+
+public sealed class ConsulWatchTests
+{
+    [Theory]
+    [InlineData(0ul, 5ul, 5ul)]
+    [InlineData(5ul, 9ul, 9ul)]
+    [InlineData(9ul, 9ul, 9ul)]
+    [InlineData(9ul, 3ul, 0ul)] // went backwards: start over with a full read
+    [InlineData(0ul, 0ul, 1ul)] // 0 would not block: use 1
+    [InlineData(7ul, 0ul, 0ul)] // backwards to 0: reset
+    public void NextIndex_FollowsConsulsRules(ulong previous, ulong returned, ulong expected) =>
+        Assert.Equal(expected, ConsulWatch<int>.NextIndex(previous, returned));
+
+    [Fact]
+    public void Backoff_GrowsExponentiallyWithJitter_AndIsCapped()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(125), ConsulWatch<int>.Backoff(1, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), ConsulWatch<int>.Backoff(1, 1));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), ConsulWatch<int>.Backoff(2, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(2000), ConsulWatch<int>.Backoff(4, 1));
+        Assert.Equal(TimeSpan.FromSeconds(15), ConsulWatch<int>.Backoff(30, 1));
+        Assert.Equal(TimeSpan.FromSeconds(7.5), ConsulWatch<int>.Backoff(30, 0));
+    }
+
+    [Fact]
+    public async Task Watch_ActsOnlyWhenTheIndexChanges_AndBacksOffOnErrors()
+    {
+        var time = new FakeTimeProvider();
+        var logger = new FakeLogger();
+        var outage = new ConsulOutage(new Uri("http://consul:8500/"), time, logger);
+        var answers = new Queue<Func<ConsulResult<string>>>([
+            () => new ConsulResult<string>("a", true, 10),
+            () => new ConsulResult<string>("a", true, 10), // wait timed out, nothing changed
+            () => throw new ConsulException("connection refused"),
+            () => throw new ConsulException("connection refused"),
+            () => new ConsulResult<string>("b", true, 12),
+        ]);
+        var indexes = new List<ulong>();
+        var seen = new List<string>();
+        var done = new TaskCompletionSource();
+        await using var watch = new ConsulWatch<string>(
+            (index, cancellationToken) =>
+            {
+                indexes.Add(index);
+                if (answers.Count == 0)
+                {
+                    done.TrySetResult();
+                    return BlockAsync(cancellationToken); // block, as a blocking query does, until the watch stops
+                }
+
+                try
+                {
+                    return Task.FromResult(answers.Dequeue()());
+                }
+                catch (ConsulException ex)
+                {
+                    return Task.FromException<ConsulResult<string>>(ex);
+                }
+            },
+            r => seen.Add(r.Value),
+            outage,
+            time);
+
+        watch.Start();
+        Assert.True(await watch.FirstAttempt.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+
+        // Two failures wait out their backoff on the fake clock.
+        while (!done.Task.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(["a", "b"], seen);
+        Assert.Equal([0ul, 10ul, 10ul, 10ul, 10ul, 12ul], indexes);
+        Assert.Equal(1, logger.Collector.GetSnapshot().Count(r => r.Message.Contains("is unreachable", StringComparison.Ordinal)));
+        Assert.Equal(1, logger.Collector.GetSnapshot().Count(r => r.Message.Contains("reachable again", StringComparison.Ordinal)));
+    }
+
+    private static async Task<ConsulResult<string>> BlockAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new InvalidOperationException("unreachable");
+    }
+}
