@@ -265,11 +265,16 @@ public static class MeshConfigValidator
     {
         try
         {
-            _ = new Regex(regex, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            // The same engine the router compiles with (NonBacktracking, like RE2), so what passes here also compiles there.
+            _ = new Regex(regex, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
         }
         catch (ArgumentException ex)
         {
             errors.Add(new ConfigError(doc, path, $"'{regex}' is not a valid regular expression: {ex.Message}"));
+        }
+        catch (NotSupportedException ex)
+        {
+            errors.Add(new ConfigError(doc, path, $"'{regex}' is not supported: Mesh matches regexes in linear time, as RE2 does, so lookarounds, backreferences and atomic groups cannot be used ({ex.Message})"));
         }
     }
 
