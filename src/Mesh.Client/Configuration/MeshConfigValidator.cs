@@ -269,8 +269,8 @@ public static class MeshConfigValidator
     {
         try
         {
-            // The same engine the data plane uses: linear time, like Envoy's RE2, so no lookaround or backreferences.
-            _ = Routing.StringMatcher.CreateRegex(regex);
+            // The same engine the router compiles with (NonBacktracking, like RE2), so what passes here also compiles there.
+            _ = new Regex(regex, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
         }
         catch (ArgumentException ex)
         {
@@ -278,7 +278,7 @@ public static class MeshConfigValidator
         }
         catch (NotSupportedException ex)
         {
-            errors.Add(new ConfigError(doc, path, $"'{regex}' uses a construct RE2 does not support (lookaround, backreferences, atomic groups): {ex.Message}"));
+            errors.Add(new ConfigError(doc, path, $"'{regex}' is not supported: Mesh matches regexes in linear time, as RE2 does, so lookarounds, backreferences and atomic groups cannot be used ({ex.Message})"));
         }
     }
 

@@ -33,8 +33,10 @@ internal sealed class RingHashLoadBalancer : LoadBalancer
             return;
         }
 
-        var ringSize = Math.Min(Math.Max(minimumRingSize, endpoints.Length), MaximumRingSize);
-        var perEndpoint = (int)((ringSize + endpoints.Length - 1) / endpoints.Length);
+        // Each endpoint gets the same points whatever the number of endpoints: were the count derived from
+        // minimumRingSize / endpoints, removing one endpoint would add points to the others and move keys
+        // between endpoints that stayed. So the ring has minimumRingSize points per endpoint, within the maximum.
+        var perEndpoint = (int)Math.Max(1, Math.Min(minimumRingSize, MaximumRingSize / endpoints.Length));
         var points = new (ulong Hash, int Owner)[perEndpoint * endpoints.Length];
         var n = 0;
         for (var e = 0; e < endpoints.Length; e++)

@@ -17,14 +17,14 @@ internal sealed class HeaderMutation(HeaderOperations operations)
     {
         foreach (var name in _remove)
         {
-            headers.Remove(name);
-            contentHeaders?.Remove(name);
+            Remove(headers, name);
+            Remove(contentHeaders, name);
         }
 
         foreach (var (name, value) in _set)
         {
             var target = contentHeaders is not null && IsContentHeader(name) ? contentHeaders : headers;
-            target.Remove(name);
+            Remove(target, name);
             target.TryAddWithoutValidation(name, value);
         }
 
@@ -32,6 +32,16 @@ internal sealed class HeaderMutation(HeaderOperations operations)
         {
             var target = contentHeaders is not null && IsContentHeader(name) ? contentHeaders : headers;
             target.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    // HttpHeaders.Remove throws for a name its collection cannot hold (Server or User-Agent on content
+    // headers, Content-Type on request or response headers); NonValidated.Contains does not.
+    private static void Remove(HttpHeaders? headers, string name)
+    {
+        if (headers is not null && headers.NonValidated.Contains(name))
+        {
+            headers.Remove(name);
         }
     }
 

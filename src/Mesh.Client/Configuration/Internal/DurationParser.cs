@@ -31,7 +31,8 @@ internal static class DurationParser
 
             span = span[i..];
             var j = 0;
-            while (j < span.Length && char.IsAsciiLetter(span[j]))
+            // Go also writes microseconds as µs (U+00B5, the micro sign) or μs (U+03BC, Greek mu), which are not ASCII.
+            while (j < span.Length && (char.IsAsciiLetter(span[j]) || span[j] is '\u00B5' or '\u03BC'))
             {
                 j++;
             }
@@ -43,7 +44,7 @@ internal static class DurationParser
                 case "m": scale = 60_000; break;
                 case "s": scale = 1000; break;
                 case "ms": scale = 1; break;
-                case "us" or "µs": scale = 0.001; break;
+                case "us" or "\u00B5s" or "\u03BCs": scale = 0.001; break;
                 case "ns": scale = 0.000001; break;
                 default: return false;
             }

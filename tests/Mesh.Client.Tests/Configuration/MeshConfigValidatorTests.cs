@@ -1,0 +1,515 @@
+using Mesh.Tests;
+
+namespace Mesh.Configuration.Tests;
+
+public class MeshConfigValidatorTests
+{
+    private const string ReviewsRuleV1V2 = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: reviews
+        spec:
+          host: reviews
+          subsets:
+          - name: v1
+            labels: { version: v1 }
+          - name: v2
+            labels: { version: v2 }
+        """;
+
+    [Fact]
+    public void Validate_BookinfoStyleConfig_NoErrors()
+    {
+        var documents = Parse(("dr.yaml", ReviewsRuleV1V2), ("vs.yaml", VirtualService("reviews", "[reviews]", """
+            - match:
+              - headers:
+                  end-user: { exact: jason }
+              route:
+              - destination: { host: reviews, subset: v2 }
+            - route:
+              - destination: { host: reviews, subset: v1 }
+                weight: 90
+              - destination: { host: reviews, subset: v2 }
+                weight: 10
+            """)));
+
+        Assert.Empty(MeshConfigValidator.Validate(documents));
+    }
+
+    [Fact]
+    public void Validate_WeightsNotSummingTo100_ReportsSumAndEachWeight()
+    {
+        var documents = Parse(("dr.yaml", ReviewsRuleV1V2), ("vs.yaml", VirtualService("reviews", "[reviews]", """
+            - route:
+              - destination: { host: reviews, subset: v1 }
+                weight: 90
+              - destination: { host: reviews, subset: v2 }
+                weight: 20
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal("VirtualService <default>/reviews (vs.yaml:1)", error.Document);
+        Assert.Equal("spec.http[0].route", error.Path);
+        Assert.Equal("weights sum to 110 (90 + 20); with several destinations they must sum to 100", error.Message);
+    }
+
+    [Fact]
+    public void Validate_SeveralDestinationsOneWithoutWeight_ShowsTheMissingWeight()
+    {
+        var documents = Parse(("dr.yaml", ReviewsRuleV1V2), ("vs.yaml", VirtualService("reviews", "[reviews]", """
+            - route:
+              - destination: { host: reviews, subset: v1 }
+                weight: 90
+              - destination: { host: reviews, subset: v2 }
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.http[0].route", "weights sum to 90 (90 + (none)); with several destinations they must sum to 100"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_SingleDestinationWithPartialWeight_Reported()
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", """
+            - route:
+              - destination: { host: reviews }
+                weight: 50
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.http[0].route[0].weight", "is 50; a single destination takes 100 (or leave weight out)"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_NegativeWeight_Reported()
+    {
+        var documents = Parse(("dr.yaml", ReviewsRuleV1V2), ("vs.yaml", VirtualService("reviews", "[reviews]", """
+            - route:
+              - destination: { host: reviews, subset: v1 }
+                weight: 110
+              - destination: { host: reviews, subset: v2 }
+                weight: -10
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.http[0].route[1].weight", "is -10; weights must be 0 or more"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_SubsetNotDefined_NamesHostAndListsDefinedSubsets()
+    {
+        var documents = Parse(("dr.yaml", ReviewsRuleV1V2), ("vs.yaml", VirtualService("reviews", "[reviews]", """
+            - route:
+              - destination: { host: reviews, subset: v1 }
+                weight: 50
+              - destination: { host: reviews, subset: v4 }
+                weight: 50
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal("VirtualService <default>/reviews (vs.yaml:1)", error.Document);
+        Assert.Equal("spec.http[0].route[1].destination.subset", error.Path);
+        Assert.Equal("'v4' is not defined by any DestinationRule for host 'reviews' (it defines 'v1', 'v2'); define it or fix the name", error.Message);
+    }
+
+    [Fact]
+    public void Validate_SubsetWithoutAnyDestinationRule_NamesHost()
+    {
+        var documents = Parse(("vs.yaml", VirtualService("ratings", "[ratings]", """
+            - route:
+              - destination: { host: ratings, subset: v1 }
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.http[0].route[0].destination.subset", "'v1' is not defined by any DestinationRule for host 'ratings'; define it or fix the name"), (error.Path, error.Message));
+    }
+
+    [Theory]
+    [InlineData("reviews", "reviews.default.svc.cluster.local")]
+    [InlineData("reviews.default.svc.cluster.local", "reviews")]
+    [InlineData("reviews.default", "reviews")]
+    [InlineData("reviews.default.svc", "REVIEWS")]
+    public void Validate_ShortHostAndFqdn_NameTheSameService(string ruleHost, string destinationHost)
+    {
+        var documents = Parse(
+            ("dr.yaml", ReviewsRuleV1V2.Replace("host: reviews", $"host: {ruleHost}", StringComparison.Ordinal)),
+            ("vs.yaml", VirtualService("reviews", "[reviews]", $$"""
+                - route:
+                  - destination: { host: {{destinationHost}}, subset: v2 }
+                """)));
+
+        Assert.Empty(MeshConfigValidator.Validate(documents));
+    }
+
+    [Fact]
+    public void Validate_DestinationRuleInOtherNamespace_DoesNotDefineSubsetsForShortHost()
+    {
+        var documents = Parse(
+            ("dr.yaml", ReviewsRuleV1V2.Replace("name: reviews", "name: reviews\n  namespace: staging", StringComparison.Ordinal)),
+            ("vs.yaml", VirtualService("reviews", "[reviews]", """
+                - route:
+                  - destination: { host: reviews, subset: v1 }
+                """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal("'v1' is not defined by any DestinationRule for host 'reviews'; define it or fix the name", error.Message);
+    }
+
+    [Theory]
+    [InlineData("uri", "spec.http[0].match[0].uri.regex")]
+    [InlineData("headers: { end-user", "spec.http[0].match[0].headers.end-user.regex")]
+    [InlineData("queryParams: { tier", "spec.http[0].match[0].queryParams.tier.regex")]
+    public void Validate_InvalidRegex_ReportedWithPath(string field, string expectedPath)
+    {
+        var close = field.Contains('{', StringComparison.Ordinal) ? " }" : "";
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", $$"""
+            - match:
+              - {{field}}: { regex: "/api/(v1" }{{close}}
+              route:
+              - destination: { host: reviews }
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(expectedPath, error.Path);
+        Assert.StartsWith("'/api/(v1' is not a valid regular expression: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Not enough )'s", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_InvalidRewriteRegex_ReportedWithPath()
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", """
+            - rewrite:
+                uriRegexRewrite: { match: "[a-", rewrite: /x }
+              route:
+              - destination: { host: reviews }
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal("spec.http[0].rewrite.uriRegexRewrite.match", error.Path);
+        Assert.StartsWith("'[a-' is not a valid regular expression: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/(?=api).*")]
+    [InlineData("(a)\\\\1")]
+    [InlineData("(?>a+)b")]
+    public void Validate_RegexTheLinearTimeMatcherCannotRun_Reported(string regex)
+    {
+        // The router compiles with RegexOptions.NonBacktracking (RE2-like); a regex that passed validation
+        // but not compilation used to fail the snapshot with a NotSupportedException instead of a config error.
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", $$"""
+            - match:
+              - uri: { regex: "{{regex}}" }
+              route:
+              - destination: { host: reviews }
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal("spec.http[0].match[0].uri.regex", error.Path);
+        Assert.StartsWith($"'{regex.Replace("\\\\", "\\", StringComparison.Ordinal)}' is not supported: Mesh matches regexes in linear time, as RE2 does", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_DuplicateSubsetNames_Reported()
+    {
+        var documents = Parse(("dr.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: reviews
+            spec:
+              host: reviews
+              subsets:
+              - name: v1
+                labels: { version: v1 }
+              - name: v2
+                labels: { version: v2 }
+              - name: v1
+                labels: { version: v3 }
+            """));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal("DestinationRule <default>/reviews (dr.yaml:1)", error.Document);
+        Assert.Equal("spec.subsets[2].name", error.Path);
+        Assert.Equal("subset 'v1' is defined twice; subset names must be unique", error.Message);
+    }
+
+    [Fact]
+    public void Validate_EmptyHosts_Reported()
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[]", """
+            - route:
+              - destination: { host: reviews }
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.hosts", "is empty; name at least one host, such as 'reviews'"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_EmptyHostEntry_Reported()
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews, \"\"]", """
+            - route:
+              - destination: { host: reviews }
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.hosts[1]", "is empty; name a host, such as 'reviews'"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_EmptyHttpRoutes_Reported()
+    {
+        var documents = Parse(("vs.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: reviews }
+            spec:
+              hosts: [reviews]
+            """));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.http", "is empty; add at least one http route"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_DocumentDefinedTwice_NamesBothPlaces()
+    {
+        var documents = Parse(
+            ("a.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: { name: reviews }
+                spec: { host: reviews }
+                """),
+            ("b.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: { name: reviews, namespace: default }
+                spec: { host: reviews.default.svc.cluster.local }
+                """));
+
+        var errors = MeshConfigValidator.Validate(documents);
+
+        Assert.Equal(
+            [
+                new ConfigError("DestinationRule default/reviews (b.yaml:1)", "metadata.name", "DestinationRule default/reviews is defined twice (also DestinationRule <default>/reviews (a.yaml:1)); keep one"),
+                new ConfigError("DestinationRule default/reviews (b.yaml:1)", "spec.host", "host 'reviews.default.svc.cluster.local' already has DestinationRule <default>/reviews (a.yaml:1); merge the two into one DestinationRule"),
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void Validate_SameNameInOtherNamespace_NotADuplicate()
+    {
+        var documents = Parse(
+            ("a.yaml", VirtualService("reviews", "[reviews]", "- route:\n  - destination: { host: reviews }")),
+            ("b.yaml", VirtualService("reviews", "[reviews]", "- route:\n  - destination: { host: reviews }").Replace("name: reviews }", "name: reviews, namespace: staging }", StringComparison.Ordinal)));
+
+        Assert.Empty(MeshConfigValidator.Validate(documents));
+    }
+
+    [Fact]
+    public void Validate_SameHostInTwoVirtualServices_NamesTheFirst()
+    {
+        var documents = Parse(
+            ("a.yaml", VirtualService("reviews-a", "[reviews]", "- route:\n  - destination: { host: reviews }")),
+            ("b.yaml", VirtualService("reviews-b", "[ratings, reviews.default.svc.cluster.local]", "- route:\n  - destination: { host: reviews }")));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal("VirtualService <default>/reviews-b (b.yaml:1)", error.Document);
+        Assert.Equal("spec.hosts[1]", error.Path);
+        Assert.Equal("host 'reviews.default.svc.cluster.local' is already routed by VirtualService <default>/reviews-a (a.yaml:1); merge the routes into one VirtualService", error.Message);
+    }
+
+    [Theory]
+    [InlineData("timeout: 2s", "timeout")]
+    [InlineData("retries: { attempts: 3, perTryTimeout: 1s }", "retries")]
+    [InlineData("fault: { abort: { percentage: { value: 10 }, httpStatus: 503 } }", "fault")]
+    [InlineData("mirror: { host: reviews, subset: v2 }", "mirror")]
+    public void Validate_FieldNotSupportedYet_NamedWithItsPath(string field, string name)
+    {
+        var documents = Parse(("dr.yaml", ReviewsRuleV1V2), ("vs.yaml", VirtualService("reviews", "[reviews]", $$"""
+            - route:
+              - destination: { host: reviews, subset: v1 }
+              {{field}}
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal("VirtualService <default>/reviews (vs.yaml:1)", error.Document);
+        Assert.Equal($"spec.http[0].{name}", error.Path);
+        Assert.Equal($"'{name}' is not supported by Mesh yet; remove it (it would be ignored otherwise)", error.Message);
+    }
+
+    [Fact]
+    public void Validate_WildcardHost_Reported()
+    {
+        var documents = Parse(("vs.yaml", VirtualService("all", "[\"*.example.com\"]", "- route:\n  - destination: { host: reviews }")));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.hosts[0]", "wildcard host '*.example.com' is not supported by Mesh yet; name each host"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_Gateway_Reported()
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", "- route:\n  - destination: { host: reviews }")
+            .Replace("  hosts:", "  gateways: [mesh, bookinfo-gateway]\n  hosts:", StringComparison.Ordinal)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.gateways[1]", "gateway 'bookinfo-gateway' is not supported by Mesh; Mesh routes in-process calls only ('mesh'), so remove it"), (error.Path, error.Message));
+    }
+
+    [Theory]
+    [InlineData("simple: FASTEST", "spec.trafficPolicy.loadBalancer.simple", "'FASTEST' is not a load balancer; use ROUND_ROBIN, LEAST_REQUEST or RANDOM")]
+    [InlineData("simple: PASSTHROUGH", "spec.trafficPolicy.loadBalancer.simple", "PASSTHROUGH is not supported by Mesh; use ROUND_ROBIN, LEAST_REQUEST or RANDOM")]
+    [InlineData("simple: RANDOM, consistentHash: { httpHeaderName: x-user }", "spec.trafficPolicy.loadBalancer", "set either simple or consistentHash, not both")]
+    [InlineData("consistentHash: { httpHeaderName: x-user, useSourceIp: true }", "spec.trafficPolicy.loadBalancer.consistentHash", "sets 2 hash keys; set exactly one of httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName")]
+    [InlineData("consistentHash: { httpHeaderName: x-user, ringHash: { minimumRingSize: 0 } }", "spec.trafficPolicy.loadBalancer.consistentHash.ringHash.minimumRingSize", "0 is out of range; use 1 to 8388608")]
+    public void Validate_BadLoadBalancer_Reported(string loadBalancer, string expectedPath, string expectedMessage)
+    {
+        var documents = Parse(("dr.yaml", $$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews }
+            spec:
+              host: reviews
+              trafficPolicy:
+                loadBalancer: { {{loadBalancer}} }
+            """));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal((expectedPath, expectedMessage), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_SeveralErrors_AllReportedAtOnce()
+    {
+        var documents = Parse(
+            ("dr.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: { name: reviews }
+                spec:
+                  host: reviews
+                  subsets:
+                  - name: v1
+                    labels: { version: v1 }
+                  - name: v1
+                    labels: { version: v2 }
+                """),
+            ("vs.yaml", VirtualService("reviews", "[reviews]", """
+                - match:
+                  - uri: { regex: "(" }
+                  route:
+                  - destination: { host: reviews, subset: v1 }
+                    weight: 60
+                  - destination: { host: reviews, subset: v3 }
+                    weight: 60
+                  timeout: 1s
+                """)),
+            ("empty.yaml", VirtualService("empty", "[]", "- route:\n  - destination: { host: details }")));
+
+        var errors = MeshConfigValidator.Validate(documents);
+
+        Assert.Equal(
+            [
+                ("DestinationRule <default>/reviews (dr.yaml:1)", "spec.subsets[1].name"),
+                ("VirtualService <default>/reviews (vs.yaml:1)", "spec.http[0].match[0].uri.regex"),
+                ("VirtualService <default>/reviews (vs.yaml:1)", "spec.http[0].route[1].destination.subset"),
+                ("VirtualService <default>/reviews (vs.yaml:1)", "spec.http[0].route"),
+                ("VirtualService <default>/reviews (vs.yaml:1)", "spec.http[0].timeout"),
+                ("VirtualService <default>/empty (empty.yaml:1)", "spec.hosts"),
+            ],
+            errors.Select(e => (e.Document, e.Path)));
+    }
+
+    [Fact]
+    public void Validate_CustomDefaultNamespace_ResolvesShortHostsThere()
+    {
+        var documents = Parse(
+            ("dr.yaml", ReviewsRuleV1V2.Replace("host: reviews", "host: reviews.bookinfo.svc.cluster.local", StringComparison.Ordinal)),
+            ("vs.yaml", VirtualService("reviews", "[reviews]", "- route:\n  - destination: { host: reviews, subset: v1 }")));
+
+        Assert.Single(MeshConfigValidator.Validate(documents));
+        Assert.Empty(MeshConfigValidator.Validate(documents, defaultNamespace: "bookinfo"));
+    }
+
+    public static TheoryData<string, string[]> BookinfoVirtualServices() => new()
+    {
+        { "virtual-service-all-v1.yaml", [] },
+        { "virtual-service-reviews-50-v3.yaml", [] },
+        { "virtual-service-reviews-80-20.yaml", [] },
+        { "virtual-service-reviews-90-10.yaml", [] },
+        { "virtual-service-reviews-jason-v2-v3.yaml", [] },
+        { "virtual-service-reviews-test-v2.yaml", [] },
+        { "virtual-service-reviews-v3.yaml", [] },
+        { "virtual-service-ratings-test-abort.yaml", ["VirtualService <default>/ratings: spec.http[0].fault: 'fault' is not supported by Mesh yet; remove it (it would be ignored otherwise)"] },
+        { "virtual-service-ratings-test-delay.yaml", ["VirtualService <default>/ratings: spec.http[0].fault: 'fault' is not supported by Mesh yet; remove it (it would be ignored otherwise)"] },
+        {
+            "virtual-service-reviews-timeout.yaml",
+            [
+                "VirtualService <default>/reviews: spec.http[0].timeout: 'timeout' is not supported by Mesh yet; remove it (it would be ignored otherwise)",
+                "VirtualService <default>/ratings: spec.http[0].fault: 'fault' is not supported by Mesh yet; remove it (it would be ignored otherwise)",
+            ]
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(BookinfoVirtualServices))]
+    public void Validate_BookinfoSampleWithItsDestinationRules_OnlyUnsupportedFieldsReported(string fileName, string[] expected)
+    {
+        var rules = ReadSample("destination-rule-all.yaml");
+        var services = ReadSample(fileName);
+
+        var errors = MeshConfigValidator.Validate([.. rules, .. services]);
+
+        // The source (file path and line) is left out to keep the expectations readable.
+        Assert.Equal(expected, errors.Select(e => $"{e.Document[..e.Document.IndexOf(" (", StringComparison.Ordinal)]}: {e.Path}: {e.Message}"));
+    }
+
+    private static IReadOnlyList<MeshDocument> ReadSample(string fileName)
+    {
+        var file = Path.Combine(RepoPaths.BookinfoNetworking, fileName);
+        var result = MeshDocumentParser.Parse(File.ReadAllText(file), file);
+        Assert.Empty(result.Errors);
+        return result.Documents;
+    }
+
+    private static List<MeshDocument> Parse(params (string Source, string Yaml)[] files)
+    {
+        var documents = new List<MeshDocument>();
+        foreach (var (source, yaml) in files)
+        {
+            var result = MeshDocumentParser.Parse(yaml, source);
+            Assert.Empty(result.Errors);
+            documents.AddRange(result.Documents);
+        }
+
+        return documents;
+    }
+
+    private static string VirtualService(string name, string hosts, string http) => TestMesh.VirtualService(name, hosts, http);
+}

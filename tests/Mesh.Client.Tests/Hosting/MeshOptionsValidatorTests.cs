@@ -1,0 +1,134 @@
+using Mesh.Tests;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Hosting.Tests;
+
+public class MeshOptionsValidatorTests
+{
+    private readonly MeshOptionsValidator _validator = new();
+
+    [Fact]
+    public void Validate_Defaults_Succeeds()
+    {
+        Assert.True(_validator.Validate(null, new MeshOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_FullValidOptions_Succeeds()
+    {
+        using var directory = new TempDirectory();
+        var options = new MeshOptions { Registry = "static", Static = { ConfigDirectory = directory.Path } };
+        options.Static.Services["reviews"] = [new StaticInstanceOptions { Address = "10.0.0.1", Port = 9080 }];
+
+        Assert.True(_validator.Validate(null, options).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("Consul")]
+    [InlineData("Kubernetes")]
+    [InlineData("")]
+    public void Validate_UnknownRegistry_NamesItAndTheSupportedOne(string registry)
+    {
+        var result = _validator.Validate(null, new MeshOptions { Registry = registry });
+
+        Assert.Equal([$"Mesh:Registry '{registry}' is not a registry Mesh supports yet; use 'Static'."], result.Failures);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void Validate_EmptyNamespace_Fails(string ns)
+    {
+        var result = _validator.Validate(null, new MeshOptions { Namespace = ns });
+
+        Assert.Equal(["Mesh:Namespace is empty; set it or remove it (the default is 'default')."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_MissingConfigDirectory_NamesThePathAndItsFullForm()
+    {
+        var directory = Path.Combine("no-such-dir-" + Guid.NewGuid().ToString("N"), "networking");
+
+        var result = _validator.Validate(null, new MeshOptions { Static = { ConfigDirectory = directory } });
+
+        Assert.Equal([$"Mesh:Static:ConfigDirectory '{directory}' does not exist ({Path.GetFullPath(directory)}); create it or fix the path."], result.Failures);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(65536)]
+    public void Validate_BadPort_NamesTheInstanceAndThePort(int port)
+    {
+        var options = new MeshOptions();
+        options.Static.Services["reviews"] =
+        [
+            new StaticInstanceOptions { Address = "10.0.0.1", Port = 9080 },
+            new StaticInstanceOptions { Address = "10.0.0.2", Port = port },
+        ];
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal([$"Mesh:Static:Services:reviews:1:Port is {port}; set the instance's port (1-65535)."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_EmptyAddress_NamesTheInstance()
+    {
+        var options = new MeshOptions();
+        options.Static.Services["ratings"] = [new StaticInstanceOptions { Address = " ", Port = 9080 }];
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(["Mesh:Static:Services:ratings:0:Address is empty; set the instance's address."], result.Failures);
+    }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("*.example.com")]
+    [InlineData(" ")]
+    public void Validate_BadServiceName_Fails(string service)
+    {
+        var options = new MeshOptions();
+        options.Static.Services[service] = [new StaticInstanceOptions { Port = 9080 }];
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal([$"Mesh:Static:Services '{service}' is not a service name."], result.Failures);
+    }
+
+    [Fact]
+    public void Validate_SeveralProblems_AllReported()
+    {
+        var options = new MeshOptions { Namespace = "", Registry = "Consul", Static = { ConfigDirectory = "missing-" + Guid.NewGuid().ToString("N") } };
+        options.Static.Services["reviews"] = [new StaticInstanceOptions { Address = "", Port = 0 }];
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(
+            [
+                "Mesh:Namespace is empty; set it or remove it (the default is 'default').",
+                "Mesh:Registry 'Consul' is not a registry Mesh supports yet; use 'Static'.",
+                $"Mesh:Static:ConfigDirectory '{options.Static.ConfigDirectory}' does not exist ({Path.GetFullPath(options.Static.ConfigDirectory)}); create it or fix the path.",
+                "Mesh:Static:Services:reviews:0:Port is 0; set the instance's port (1-65535).",
+                "Mesh:Static:Services:reviews:0:Address is empty; set the instance's address.",
+            ],
+            result.Failures);
+    }
+
+    [Fact]
+    public void AddMesh_InvalidOptions_ResolvingThemThrowsWithTheMessages()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddLogging();
+        services.AddMesh(o => o.Registry = "Consul");
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<MeshOptions>>().Value);
+
+        Assert.Equal(["Mesh:Registry 'Consul' is not a registry Mesh supports yet; use 'Static'."], ex.Failures);
+    }
+}
