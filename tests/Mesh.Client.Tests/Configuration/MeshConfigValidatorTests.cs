@@ -50,7 +50,7 @@ public class MeshConfigValidatorTests
 
         var error = Assert.Single(MeshConfigValidator.Validate(documents));
 
-        Assert.Equal("VirtualService <default>/reviews (vs.yaml:1)", error.Document);
+        Assert.Equal("VirtualService reviews (vs.yaml:1)", error.Document);
         Assert.Equal("spec.http[0].route", error.Path);
         Assert.Equal("weights sum to 110 (90 + 20); with several destinations they must sum to 100", error.Message);
     }
@@ -113,7 +113,7 @@ public class MeshConfigValidatorTests
 
         var error = Assert.Single(MeshConfigValidator.Validate(documents));
 
-        Assert.Equal("VirtualService <default>/reviews (vs.yaml:1)", error.Document);
+        Assert.Equal("VirtualService reviews (vs.yaml:1)", error.Document);
         Assert.Equal("spec.http[0].route[1].destination.subset", error.Path);
         Assert.Equal("'v4' is not defined by any DestinationRule for host 'reviews' (it defines 'v1', 'v2'); define it or fix the name", error.Message);
     }
@@ -242,7 +242,7 @@ public class MeshConfigValidatorTests
 
         var error = Assert.Single(MeshConfigValidator.Validate(documents));
 
-        Assert.Equal("DestinationRule <default>/reviews (dr.yaml:1)", error.Document);
+        Assert.Equal("DestinationRule reviews (dr.yaml:1)", error.Document);
         Assert.Equal("spec.subsets[2].name", error.Path);
         Assert.Equal("subset 'v1' is defined twice; subset names must be unique", error.Message);
     }
@@ -310,8 +310,8 @@ public class MeshConfigValidatorTests
 
         Assert.Equal(
             [
-                new ConfigError("DestinationRule default/reviews (b.yaml:1)", "metadata.name", "DestinationRule default/reviews is defined twice (also DestinationRule <default>/reviews (a.yaml:1)); keep one"),
-                new ConfigError("DestinationRule default/reviews (b.yaml:1)", "spec.host", "host 'reviews.default.svc.cluster.local' already has DestinationRule <default>/reviews (a.yaml:1); merge the two into one DestinationRule"),
+                new ConfigError("DestinationRule default/reviews (b.yaml:1)", "metadata.name", "DestinationRule default/reviews is defined twice (also DestinationRule reviews (a.yaml:1)); keep one"),
+                new ConfigError("DestinationRule default/reviews (b.yaml:1)", "spec.host", "host 'reviews.default.svc.cluster.local' already has DestinationRule reviews (a.yaml:1); merge the two into one DestinationRule"),
             ],
             errors);
     }
@@ -335,9 +335,9 @@ public class MeshConfigValidatorTests
 
         var error = Assert.Single(MeshConfigValidator.Validate(documents));
 
-        Assert.Equal("VirtualService <default>/reviews-b (b.yaml:1)", error.Document);
+        Assert.Equal("VirtualService reviews-b (b.yaml:1)", error.Document);
         Assert.Equal("spec.hosts[1]", error.Path);
-        Assert.Equal("host 'reviews.default.svc.cluster.local' is already routed by VirtualService <default>/reviews-a (a.yaml:1); merge the routes into one VirtualService", error.Message);
+        Assert.Equal("host 'reviews.default.svc.cluster.local' is already routed by VirtualService reviews-a (a.yaml:1); merge the routes into one VirtualService", error.Message);
     }
 
     [Theory]
@@ -355,7 +355,7 @@ public class MeshConfigValidatorTests
 
         var error = Assert.Single(MeshConfigValidator.Validate(documents));
 
-        Assert.Equal("VirtualService <default>/reviews (vs.yaml:1)", error.Document);
+        Assert.Equal("VirtualService reviews (vs.yaml:1)", error.Document);
         Assert.Equal($"spec.http[0].{name}", error.Path);
         Assert.Equal($"'{name}' is not supported by Mesh yet; remove it (it would be ignored otherwise)", error.Message);
     }
@@ -436,12 +436,12 @@ public class MeshConfigValidatorTests
 
         Assert.Equal(
             [
-                ("DestinationRule <default>/reviews (dr.yaml:1)", "spec.subsets[1].name"),
-                ("VirtualService <default>/reviews (vs.yaml:1)", "spec.http[0].match[0].uri.regex"),
-                ("VirtualService <default>/reviews (vs.yaml:1)", "spec.http[0].route[1].destination.subset"),
-                ("VirtualService <default>/reviews (vs.yaml:1)", "spec.http[0].route"),
-                ("VirtualService <default>/reviews (vs.yaml:1)", "spec.http[0].timeout"),
-                ("VirtualService <default>/empty (empty.yaml:1)", "spec.hosts"),
+                ("DestinationRule reviews (dr.yaml:1)", "spec.subsets[1].name"),
+                ("VirtualService reviews (vs.yaml:1)", "spec.http[0].match[0].uri.regex"),
+                ("VirtualService reviews (vs.yaml:1)", "spec.http[0].route[1].destination.subset"),
+                ("VirtualService reviews (vs.yaml:1)", "spec.http[0].route"),
+                ("VirtualService reviews (vs.yaml:1)", "spec.http[0].timeout"),
+                ("VirtualService empty (empty.yaml:1)", "spec.hosts"),
             ],
             errors.Select(e => (e.Document, e.Path)));
     }
@@ -466,13 +466,13 @@ public class MeshConfigValidatorTests
         { "virtual-service-reviews-jason-v2-v3.yaml", [] },
         { "virtual-service-reviews-test-v2.yaml", [] },
         { "virtual-service-reviews-v3.yaml", [] },
-        { "virtual-service-ratings-test-abort.yaml", ["VirtualService <default>/ratings: spec.http[0].fault: 'fault' is not supported by Mesh yet; remove it (it would be ignored otherwise)"] },
-        { "virtual-service-ratings-test-delay.yaml", ["VirtualService <default>/ratings: spec.http[0].fault: 'fault' is not supported by Mesh yet; remove it (it would be ignored otherwise)"] },
+        { "virtual-service-ratings-test-abort.yaml", ["VirtualService ratings: spec.http[0].fault: 'fault' is not supported by Mesh yet; remove it (it would be ignored otherwise)"] },
+        { "virtual-service-ratings-test-delay.yaml", ["VirtualService ratings: spec.http[0].fault: 'fault' is not supported by Mesh yet; remove it (it would be ignored otherwise)"] },
         {
             "virtual-service-reviews-timeout.yaml",
             [
-                "VirtualService <default>/reviews: spec.http[0].timeout: 'timeout' is not supported by Mesh yet; remove it (it would be ignored otherwise)",
-                "VirtualService <default>/ratings: spec.http[0].fault: 'fault' is not supported by Mesh yet; remove it (it would be ignored otherwise)",
+                "VirtualService reviews: spec.http[0].timeout: 'timeout' is not supported by Mesh yet; remove it (it would be ignored otherwise)",
+                "VirtualService ratings: spec.http[0].fault: 'fault' is not supported by Mesh yet; remove it (it would be ignored otherwise)",
             ]
         },
     };

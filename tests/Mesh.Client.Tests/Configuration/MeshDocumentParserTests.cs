@@ -300,7 +300,7 @@ public class MeshDocumentParserTests
 
         Assert.Equal("reviews", Assert.Single(result.Documents).Metadata.Name);
         var error = Assert.Single(result.Errors);
-        Assert.Equal("DestinationRule <default>/ratings (rules.yaml:8)", error.Document);
+        Assert.Equal("DestinationRule ratings (rules.yaml:8)", error.Document);
         Assert.Equal("spec.hostt", error.Path);
     }
 
@@ -351,7 +351,7 @@ public class MeshDocumentParserTests
 
         Assert.Empty(result.Documents);
         var error = Assert.Single(result.Errors);
-        Assert.Equal("VirtualService <default>/reviews (test.yaml:1)", error.Document);
+        Assert.Equal("VirtualService reviews (test.yaml:1)", error.Document);
         Assert.Equal("apiVersion", error.Path);
         Assert.Equal($"'{apiVersion}' is not an apiVersion of VirtualService; use networking.istio.io/v1, v1beta1 or v1alpha3", error.Message);
     }
@@ -377,10 +377,10 @@ public class MeshDocumentParserTests
 
         Assert.Empty(result.Documents);
         var error = Assert.Single(result.Errors);
-        Assert.Equal("VirtualService <default>/reviews (reviews.yaml:1)", error.Document);
+        Assert.Equal("VirtualService reviews (reviews.yaml:1)", error.Document);
         Assert.Equal("spec.http[0].rout", error.Path);
         Assert.Equal("unknown field 'rout'; check the spelling against Istio's API reference (line 9)", error.Message);
-        Assert.Equal("VirtualService <default>/reviews (reviews.yaml:1): spec.http[0].rout: unknown field 'rout'; check the spelling against Istio's API reference (line 9)", error.ToString());
+        Assert.Equal("VirtualService reviews (reviews.yaml:1): spec.http[0].rout: unknown field 'rout'; check the spelling against Istio's API reference (line 9)", error.ToString());
     }
 
     [Fact]
@@ -582,7 +582,7 @@ public class MeshDocumentParserTests
 
         Assert.Empty(result.Documents);
         var error = Assert.Single(result.Errors);
-        Assert.Equal("TrafficSplit <default>/reviews (split.yaml:1)", error.Document);
+        Assert.Equal("TrafficSplit reviews (split.yaml:1)", error.Document);
         Assert.Equal("kind", error.Path);
         Assert.Equal("'TrafficSplit' is not a kind Mesh knows; use VirtualService or DestinationRule", error.Message);
     }
@@ -661,7 +661,7 @@ public class MeshDocumentParserTests
         Assert.Equal(
             [("kind", "is required: VirtualService or DestinationRule"), ("apiVersion", "is required, such as networking.istio.io/v1")],
             result.Errors.Select(e => (e.Path, e.Message)));
-        Assert.All(result.Errors, e => Assert.Equal("<no kind> <default>/reviews (x.yaml:1)", e.Document));
+        Assert.All(result.Errors, e => Assert.Equal("<no kind> reviews (x.yaml:1)", e.Document));
     }
 
     [Fact]

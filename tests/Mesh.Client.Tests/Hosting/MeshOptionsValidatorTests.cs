@@ -26,14 +26,13 @@ public class MeshOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("Consul")]
     [InlineData("Kubernetes")]
     [InlineData("")]
     public void Validate_UnknownRegistry_NamesItAndTheSupportedOne(string registry)
     {
         var result = _validator.Validate(null, new MeshOptions { Registry = registry });
 
-        Assert.Equal([$"Mesh:Registry '{registry}' is not a registry Mesh supports yet; use 'Static'."], result.Failures);
+        Assert.Equal([$"Mesh:Registry '{registry}' is not a registry Mesh knows; use 'Static' or 'Consul'."], result.Failures);
     }
 
     [Theory]
@@ -102,7 +101,7 @@ public class MeshOptionsValidatorTests
     [Fact]
     public void Validate_SeveralProblems_AllReported()
     {
-        var options = new MeshOptions { Namespace = "", Registry = "Consul", Static = { ConfigDirectory = "missing-" + Guid.NewGuid().ToString("N") } };
+        var options = new MeshOptions { Namespace = "", Registry = "Kubernetes", Static = { ConfigDirectory = "missing-" + Guid.NewGuid().ToString("N") } };
         options.Static.Services["reviews"] = [new StaticInstanceOptions { Address = "", Port = 0 }];
 
         var result = _validator.Validate(null, options);
@@ -110,7 +109,7 @@ public class MeshOptionsValidatorTests
         Assert.Equal(
             [
                 "Mesh:Namespace is empty; set it or remove it (the default is 'default').",
-                "Mesh:Registry 'Consul' is not a registry Mesh supports yet; use 'Static'.",
+                "Mesh:Registry 'Kubernetes' is not a registry Mesh knows; use 'Static' or 'Consul'.",
                 $"Mesh:Static:ConfigDirectory '{options.Static.ConfigDirectory}' does not exist ({Path.GetFullPath(options.Static.ConfigDirectory)}); create it or fix the path.",
                 "Mesh:Static:Services:reviews:0:Port is 0; set the instance's port (1-65535).",
                 "Mesh:Static:Services:reviews:0:Address is empty; set the instance's address.",
@@ -124,11 +123,11 @@ public class MeshOptionsValidatorTests
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddLogging();
-        services.AddMesh(o => o.Registry = "Consul");
+        services.AddMesh(o => o.Registry = "Kubernetes");
         using var provider = services.BuildServiceProvider();
 
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<MeshOptions>>().Value);
 
-        Assert.Equal(["Mesh:Registry 'Consul' is not a registry Mesh supports yet; use 'Static'."], ex.Failures);
+        Assert.Equal(["Mesh:Registry 'Kubernetes' is not a registry Mesh knows; use 'Static' or 'Consul'."], ex.Failures);
     }
 }

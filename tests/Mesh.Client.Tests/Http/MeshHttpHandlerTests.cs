@@ -265,7 +265,7 @@ public class MeshHttpHandlerTests
     public async Task SendAsync_UpstreamThrows_RequestRestoredAndActiveRequestReleased()
     {
         using var mesh = Mesh("- route:\n  - destination: { host: reviews, subset: v2 }");
-        var endpoint = mesh.Provider.Current.Clusters["outbound|9080|v2|reviews.default.svc.cluster.local"].Endpoints.Single();
+        var endpoint = mesh.Provider.Current.Clusters["outbound||v2|reviews.default.svc.cluster.local"].Endpoints.Single();
         var activeDuringSend = -1;
         mesh.Network.OnSend = _ =>
         {

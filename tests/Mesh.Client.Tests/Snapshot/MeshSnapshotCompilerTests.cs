@@ -33,8 +33,8 @@ public class MeshSnapshotCompilerTests
         Assert.Equal(
             [
                 "outbound|9080|v1|reviews.default.svc.cluster.local",
-                "outbound|9080|v2|reviews.default.svc.cluster.local",
-                "outbound|9081||ratings.default.svc.cluster.local",
+                "outbound||v2|reviews.default.svc.cluster.local",
+                "outbound|||ratings.default.svc.cluster.local",
             ],
             snapshot.Clusters.Keys.Order(StringComparer.Ordinal));
     }

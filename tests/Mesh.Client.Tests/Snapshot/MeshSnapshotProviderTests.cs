@@ -56,8 +56,8 @@ public sealed class MeshSnapshotProviderTests : IDisposable
         Assert.Equal(["spec.http[0].route[0].destination.subset", "spec.http[0].route"], ex.Errors.Select(e => e.Path));
         Assert.Equal(
             "Mesh config is invalid (2 errors):" + Environment.NewLine +
-            "  VirtualService <default>/reviews (test.yaml:18): spec.http[0].route[0].destination.subset: 'v4' is not defined by any DestinationRule for host 'reviews' (it defines 'v1', 'v2', 'v3'); define it or fix the name" + Environment.NewLine +
-            "  VirtualService <default>/reviews (test.yaml:18): spec.http[0].route: weights sum to 90 (50 + 40); with several destinations they must sum to 100",
+            "  VirtualService reviews (test.yaml:18): spec.http[0].route[0].destination.subset: 'v4' is not defined by any DestinationRule for host 'reviews' (it defines 'v1', 'v2', 'v3'); define it or fix the name" + Environment.NewLine +
+            "  VirtualService reviews (test.yaml:18): spec.http[0].route: weights sum to 90 (50 + 40); with several destinations they must sum to 100",
             ex.Message);
     }
 
@@ -67,7 +67,7 @@ public sealed class MeshSnapshotProviderTests : IDisposable
         ConfigError[] parseErrors =
         [
             new("reviews.yaml", "", "is not valid YAML or JSON at line 3, column 1: boom"),
-            new("VirtualService <default>/ratings (ratings.yaml:1)", "spec.http[0].rout", "unknown field 'rout'"),
+            new("VirtualService ratings (ratings.yaml:1)", "spec.http[0].rout", "unknown field 'rout'"),
         ];
 
         var ex = Assert.Throws<MeshConfigException>(() => Create(new TestStateSource([], TestMesh.Reviews, parseErrors)));
@@ -183,12 +183,12 @@ public sealed class MeshSnapshotProviderTests : IDisposable
     {
         var source = new TestStateSource(V1Config, TestMesh.Reviews);
         using var provider = Create(source);
-        var before = provider.Current.Clusters["outbound|9080|v1|reviews.default.svc.cluster.local"].Endpoints.Single();
+        var before = provider.Current.Clusters["outbound||v1|reviews.default.svc.cluster.local"].Endpoints.Single();
         before.State.OnRequestStart();
 
         source.State = new TestStateSource(TestMesh.Yaml(TestMesh.ReviewsRule, TestMesh.VirtualService("reviews", "[reviews]", "- route:\n  - destination: { host: reviews, subset: v1 }\n  headers:\n    request:\n      set: { x-v: '2' }")), TestMesh.Reviews).State;
         Assert.True(provider.Reload());
-        var after = provider.Current.Clusters["outbound|9080|v1|reviews.default.svc.cluster.local"].Endpoints.Single();
+        var after = provider.Current.Clusters["outbound||v1|reviews.default.svc.cluster.local"].Endpoints.Single();
 
         Assert.NotSame(before, after);
         Assert.Same(before.State, after.State);

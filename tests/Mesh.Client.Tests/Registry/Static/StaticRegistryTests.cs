@@ -72,8 +72,8 @@ public sealed class StaticRegistryTests : IDisposable
                 Assert.Equal(broken, e.Document);
                 Assert.StartsWith("is not valid YAML or JSON at line ", e.Message, StringComparison.Ordinal);
             },
-            e => Assert.Equal($"DestinationRule <default>/ratings ({misspelt}:1)", e.Document),
-            e => Assert.Equal(($"DestinationRule <default>/ratings ({misspelt}:1)", "spec.hots"), (e.Document, e.Path)));
+            e => Assert.Equal($"DestinationRule ratings ({misspelt}:1)", e.Document),
+            e => Assert.Equal(($"DestinationRule ratings ({misspelt}:1)", "spec.hots"), (e.Document, e.Path)));
         Assert.Equal(("spec.host", "is required"), (errors[1].Path, errors[1].Message));
     }
 
