@@ -1,5 +1,13 @@
 using BenchmarkDotNet.Running;
+using Mesh.Benchmarks;
 
 // Run with: dotnet run -c Release --project bench/Mesh.Benchmarks -- --filter '*'
 // (scripts/bench.sh passes the job settings used for docs/benchmarks.md).
+// The config convergence harness: dotnet run -c Release --project bench/Mesh.Benchmarks -- convergence [--watchers 50] [--rounds 200]
+if (args.Length > 0 && args[0] == "convergence")
+{
+    return await ConvergenceHarness.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

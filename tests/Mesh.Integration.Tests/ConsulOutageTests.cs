@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using Mesh.Registry.Consul;
 
 namespace Mesh.Integration.Tests;

@@ -38,6 +38,9 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     private Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>> _instances = [];
     private MeshState? _persisted;
 
+    // Parsed documents by key and ModifyIndex: an update re-parses only the keys that changed. Touched only by the config watch.
+    private Dictionary<string, (ulong ModifyIndex, MeshParseResult Parsed)> _parsed = new(StringComparer.Ordinal);
+
     public ConsulRegistry(IOptions<MeshOptions> options, TimeProvider time, ILogger<ConsulRegistry> logger)
     {
         var mesh = options.Value;
@@ -158,6 +161,7 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
         var documents = new List<MeshDocument>();
         var errors = new List<ConfigError>();
         var pairs = new List<(string, string)>();
+        var parsedNow = new Dictionary<string, (ulong, MeshParseResult)>(StringComparer.Ordinal);
         foreach (var pair in result.Value.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             if (pair.Key.EndsWith('/'))
@@ -167,10 +171,15 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
             var text = ConsulClient.DecodeValue(pair);
             pairs.Add((pair.Key, text));
-            var parsed = ConsulConfigKeys.Parse(pair.Key, text, _options.KeyPrefix);
+            var parsed = _parsed.TryGetValue(pair.Key, out var cached) && cached.ModifyIndex == pair.ModifyIndex
+                ? cached.Parsed
+                : ConsulConfigKeys.Parse(pair.Key, text, _options.KeyPrefix);
+            parsedNow[pair.Key] = (pair.ModifyIndex, parsed);
             documents.AddRange(parsed.Documents);
             errors.AddRange(parsed.Errors);
         }
+
+        _parsed = parsedNow;
 
         lock (_gate)
         {

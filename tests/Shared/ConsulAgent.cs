@@ -4,9 +4,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Mesh.Integration.Tests;
+namespace Mesh.Testing;
 
-/// <summary>A real Consul dev agent on free loopback ports, started and stopped by the tests.</summary>
+/// <summary>A real Consul dev agent on free loopback ports, started and stopped by tests and benchmarks (shared source, linked into each project).</summary>
 public sealed class ConsulAgent : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -79,6 +79,7 @@ public sealed class ConsulAgent : IAsyncDisposable
         _process = process;
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -164,14 +165,4 @@ public sealed class ConsulAgent : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
-}
-
-/// <summary>One Consul agent per test class (a test collection), started before its first test.</summary>
-public sealed class ConsulFixture : IAsyncLifetime
-{
-    public ConsulAgent Agent { get; } = new();
-
-    public ValueTask InitializeAsync() => new(Agent.StartAsync());
-
-    public async ValueTask DisposeAsync() => await Agent.DisposeAsync();
 }
