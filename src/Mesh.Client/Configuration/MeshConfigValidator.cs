@@ -158,10 +158,60 @@ public static class MeshConfigValidator
             }
 
             ValidateHeaders(route.Headers, $"{path}.headers", doc, errors);
-            NotYet(route.Timeout is not null, $"{path}.timeout", doc, errors);
-            NotYet(route.Retries is not null, $"{path}.retries", doc, errors);
-            NotYet(route.Fault is not null, $"{path}.fault", doc, errors);
+            if (route.Timeout is { } timeout && timeout < TimeSpan.Zero)
+            {
+                errors.Add(new ConfigError(doc, $"{path}.timeout", "is negative; use a duration such as '3s' (0 disables the timeout)"));
+            }
+
+            ValidateRetries(route.Retries, $"{path}.retries", doc, errors);
+            ValidateFault(route.Fault, $"{path}.fault", doc, errors);
             NotYet(route.Mirror is not null, $"{path}.mirror", doc, errors);
+        }
+    }
+
+    private static void ValidateRetries(HttpRetry? retries, string path, string doc, List<ConfigError> errors)
+    {
+        if (retries is null)
+        {
+            return;
+        }
+
+        if (retries.Attempts < 0)
+        {
+            errors.Add(new ConfigError(doc, $"{path}.attempts", $"is {retries.Attempts}; use 0 (no retries) or more"));
+        }
+
+        if (retries.PerTryTimeout is { } perTry && perTry <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError(doc, $"{path}.perTryTimeout", "must be more than 0, such as '2s'"));
+        }
+
+        if (retries.RetryOn is { } retryOn && !Resilience.RetryConditions.TryParse(retryOn, out _, out var bad))
+        {
+            errors.Add(new ConfigError(doc, $"{path}.retryOn", $"'{bad}' is not a retry condition Mesh knows; use 5xx, gateway-error, reset, connect-failure, refused-stream, retriable-4xx, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable or an HTTP status such as 503"));
+        }
+    }
+
+    private static void ValidateFault(HttpFaultInjection? fault, string path, string doc, List<ConfigError> errors)
+    {
+        if (fault is null)
+        {
+            return;
+        }
+
+        if (fault.Delay is null && fault.Abort is null)
+        {
+            errors.Add(new ConfigError(doc, path, "sets neither delay nor abort; set one or remove fault"));
+        }
+
+        if (fault.Delay is { } delay && (delay.FixedDelay is null || delay.FixedDelay < TimeSpan.Zero))
+        {
+            errors.Add(new ConfigError(doc, $"{path}.delay.fixedDelay", "is required: the delay to inject, such as '7s'"));
+        }
+
+        if (fault.Abort is { } abort && abort.HttpStatus is not (>= 200 and < 600))
+        {
+            errors.Add(new ConfigError(doc, $"{path}.abort.httpStatus", abort.HttpStatus is null ? "is required: the status to return, such as 500" : $"is {abort.HttpStatus}; use an HTTP status from 200 to 599"));
         }
     }
 
@@ -309,6 +359,22 @@ public static class MeshConfigValidator
         }
     }
 
+    private static void Positive(int? value, string path, string doc, List<ConfigError> errors)
+    {
+        if (value is <= 0)
+        {
+            errors.Add(new ConfigError(doc, path, $"is {value}; use 1 or more (leave it out for no limit)"));
+        }
+    }
+
+    private static void Positive(TimeSpan? value, string path, string doc, List<ConfigError> errors)
+    {
+        if (value is { } v && v <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError(doc, path, "must be more than 0, such as '1s'"));
+        }
+    }
+
     private static void ValidateDestinationRule(DestinationRule rule, List<ConfigError> errors)
     {
         var doc = rule.DisplayName;
@@ -342,6 +408,43 @@ public static class MeshConfigValidator
 
     private static void ValidateTrafficPolicy(TrafficPolicy? policy, string path, string doc, List<ConfigError> errors)
     {
+        if (policy?.ConnectionPool is { } pool)
+        {
+            var poolPath = $"{path}.connectionPool";
+            Positive(pool.Tcp?.MaxConnections, $"{poolPath}.tcp.maxConnections", doc, errors);
+            Positive(pool.Tcp?.ConnectTimeout, $"{poolPath}.tcp.connectTimeout", doc, errors);
+            Positive(pool.Http?.Http1MaxPendingRequests, $"{poolPath}.http.http1MaxPendingRequests", doc, errors);
+            Positive(pool.Http?.Http2MaxRequests, $"{poolPath}.http.http2MaxRequests", doc, errors);
+            Positive(pool.Http?.MaxRequestsPerConnection, $"{poolPath}.http.maxRequestsPerConnection", doc, errors);
+            Positive(pool.Http?.IdleTimeout, $"{poolPath}.http.idleTimeout", doc, errors);
+            if (pool.Http?.MaxRetries is < 0)
+            {
+                errors.Add(new ConfigError(doc, $"{poolPath}.http.maxRetries", $"is {pool.Http.MaxRetries}; use 0 or more"));
+            }
+        }
+
+        if (policy?.OutlierDetection is { } outlier)
+        {
+            var odPath = $"{path}.outlierDetection";
+            foreach (var (value, field) in new[] { (outlier.Consecutive5xxErrors, "consecutive5xxErrors"), (outlier.ConsecutiveGatewayErrors, "consecutiveGatewayErrors") })
+            {
+                if (value is < 0)
+                {
+                    errors.Add(new ConfigError(doc, $"{odPath}.{field}", $"is {value}; use 0 (off) or more"));
+                }
+            }
+
+            Positive(outlier.Interval, $"{odPath}.interval", doc, errors);
+            Positive(outlier.BaseEjectionTime, $"{odPath}.baseEjectionTime", doc, errors);
+            foreach (var (value, field) in new[] { (outlier.MaxEjectionPercent, "maxEjectionPercent"), (outlier.MinHealthPercent, "minHealthPercent") })
+            {
+                if (value is < 0 or > 100)
+                {
+                    errors.Add(new ConfigError(doc, $"{odPath}.{field}", $"is {value}; use 0 to 100"));
+                }
+            }
+        }
+
         if (policy?.LoadBalancer is not { } lb)
         {
             return;

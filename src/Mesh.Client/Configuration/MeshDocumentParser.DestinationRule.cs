@@ -26,9 +26,54 @@ public static partial class MeshDocumentParser
 
     private static TrafficPolicy ReadTrafficPolicy(MappingReader m)
     {
-        var policy = new TrafficPolicy { LoadBalancer = m.Object("loadBalancer", ReadLoadBalancer) };
-        m.Unsupported("yet", "connectionPool", "outlierDetection", "tls", "portLevelSettings", "tunnel", "proxyProtocol");
+        var policy = new TrafficPolicy
+        {
+            LoadBalancer = m.Object("loadBalancer", ReadLoadBalancer),
+            ConnectionPool = m.Object("connectionPool", ReadConnectionPool),
+            OutlierDetection = m.Object("outlierDetection", ReadOutlierDetection),
+        };
+        m.Unsupported("yet", "tls", "portLevelSettings", "tunnel", "proxyProtocol");
         return policy;
+    }
+
+    private static ConnectionPoolSettings ReadConnectionPool(MappingReader m) => new()
+    {
+        Tcp = m.Object("tcp", t =>
+        {
+            var tcp = new TcpSettings { MaxConnections = t.Int("maxConnections"), ConnectTimeout = t.Duration("connectTimeout") };
+            t.Unsupported("yet", "tcpKeepalive", "maxConnectionDuration", "idleTimeout", "maxConcurrentStreams");
+            return tcp;
+        }),
+        Http = m.Object("http", h =>
+        {
+            var http = new HttpSettings
+            {
+                Http1MaxPendingRequests = h.Int("http1MaxPendingRequests"),
+                Http2MaxRequests = h.Int("http2MaxRequests"),
+                MaxRequestsPerConnection = h.Int("maxRequestsPerConnection"),
+                MaxRetries = h.Int("maxRetries"),
+                IdleTimeout = h.Duration("idleTimeout"),
+            };
+            h.Unsupported("yet", "h2UpgradePolicy", "useClientProtocol", "maxConcurrentStreams");
+            return http;
+        }),
+    };
+
+    private static OutlierDetection ReadOutlierDetection(MappingReader m)
+    {
+        var detection = new OutlierDetection
+        {
+            Consecutive5xxErrors = m.Int("consecutive5xxErrors"),
+
+            // The deprecated consecutiveErrors counted 502, 503 and 504: gateway errors.
+            ConsecutiveGatewayErrors = m.Int("consecutiveGatewayErrors") ?? m.Int("consecutiveErrors"),
+            Interval = m.Duration("interval"),
+            BaseEjectionTime = m.Duration("baseEjectionTime"),
+            MaxEjectionPercent = m.Int("maxEjectionPercent"),
+            MinHealthPercent = m.Int("minHealthPercent"),
+        };
+        m.Unsupported("yet", "splitExternalLocalOriginErrors", "consecutiveLocalOriginFailures");
+        return detection;
     }
 
     private static LoadBalancerSettings ReadLoadBalancer(MappingReader m)

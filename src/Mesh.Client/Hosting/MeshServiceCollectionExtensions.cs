@@ -35,6 +35,7 @@ public static class MeshServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MeshMetrics>();
+        services.TryAddSingleton<Mesh.Resilience.MeshTransports>();
         services.TryAddSingleton<StaticRegistry>();
         services.TryAddSingleton<ConsulRegistry>();
         services.TryAddSingleton<IMeshStateSource>(static sp =>

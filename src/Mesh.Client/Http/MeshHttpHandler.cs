@@ -1,18 +1,23 @@
 using System.Net;
+using System.Runtime.ExceptionServices;
 using Mesh.LoadBalancing;
+using Mesh.Resilience;
 using Mesh.Routing;
 using Mesh.Snapshot;
 using Mesh.Telemetry;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Timeout;
 
 namespace Mesh.Http;
 
 /// <summary>
 /// The outbound data plane of an HttpClient: resolves the request's host as a mesh service, routes
-/// it, picks an endpoint and sends the request there, with the logical authority kept in Host as
-/// behind a sidecar. Hosts the mesh does not know pass through untouched.
+/// it, injects the route's faults, and sends it to a picked endpoint under the route's timeout and
+/// retries and the cluster's limits and outlier detection, with the logical authority kept in Host
+/// as behind a sidecar. Hosts the mesh does not know pass through untouched.
 /// </summary>
-internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, MeshMetrics metrics, ILogger<MeshHttpHandler> logger) : DelegatingHandler
+internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, MeshMetrics metrics, TimeProvider time, ILogger<MeshHttpHandler> logger) : DelegatingHandler
 {
     private static readonly KeyValuePair<string, object?> Routed = new("outcome", "routed");
     private static readonly KeyValuePair<string, object?> NoRoute = new("outcome", MeshHeaders.RouteNotFound);
@@ -53,12 +58,12 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             case RouteOutcome.NoRoute:
                 metrics.Requests.Add(1, NoRoute);
                 Log.NoRoute(logger, request.Method, request.RequestUri!, decision.Service!.VirtualService?.DisplayName ?? "");
-                return Task.FromResult(Generated(request, MeshHeaders.RouteNotFound, "no route matched"));
+                return Task.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.RouteNotFound, "no route matched"));
             case RouteOutcome.NoHealthyUpstream:
                 metrics.Requests.Add(1, NoUpstream);
                 var cluster = decision.Target?.Cluster.Name ?? "(all weights are 0)";
                 Log.NoHealthyUpstream(logger, request.Method, request.RequestUri!, cluster);
-                return Task.FromResult(Generated(request, MeshHeaders.NoHealthyUpstream, "no healthy upstream"));
+                return Task.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream"));
             default:
                 return base.SendAsync(request, cancellationToken);
         }
@@ -68,27 +73,71 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
     {
         var route = decision.Route!;
         var target = decision.Target!;
-        var endpoint = decision.Endpoint!;
+        var policy = route.Policy;
+
+        // Faults come first, as Envoy's fault filter runs before the router: a delay, then maybe an abort.
+        if (policy?.Fault is { } fault)
+        {
+            var random = provider.Current.Random;
+            if (FaultPolicy.Roll(fault.DelayPercent, random) && fault.Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(fault.Delay, time, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (fault.AbortStatus != 0 && FaultPolicy.Roll(fault.AbortPercent, random))
+            {
+                return Generated(request, (HttpStatusCode)fault.AbortStatus, MeshHeaders.FaultAbort, "fault filter abort");
+            }
+        }
+
         var original = request.RequestUri!;
         var originalHost = request.Headers.Host;
+        var originalClose = request.Headers.ConnectionClose;
 
         // Keep the logical authority, as a sidecar would: the upstream sees Host: reviews:9080.
         request.Headers.Host = route.Rewrite?.Authority ?? originalHost ?? original.Authority;
-        request.RequestUri = BuildUpstreamUri(original, endpoint, route, decision.MatchIndex);
         route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
         target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
 
-        endpoint.State.OnRequestStart();
+        var state = new AttemptState(request, decision, AttemptState.IsReplayable(request), original);
         HttpResponseMessage response;
         try
         {
-            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (policy?.Pipeline is not { } pipeline)
+            {
+                var outcome = await AttemptAsync(state, cancellationToken).ConfigureAwait(false);
+                response = outcome.Result ?? Failed(request, outcome.Exception!, cancellationToken);
+            }
+            else
+            {
+                var context = ResilienceContextPool.Shared.Get(cancellationToken);
+                context.Properties.Set(AttemptState.Key, state);
+                try
+                {
+                    var outcome = await pipeline.ExecuteOutcomeAsync(
+                        static (context, s) => s.Handler.AttemptAsync(s.State, context.CancellationToken),
+                        context,
+                        (Handler: this, State: state)).ConfigureAwait(false);
+                    response = outcome.Result ?? Failed(request, outcome.Exception!, cancellationToken);
+                }
+                finally
+                {
+                    ResilienceContextPool.Shared.Return(context);
+                }
+            }
         }
         finally
         {
-            endpoint.State.OnRequestEnd();
             request.RequestUri = original;
             request.Headers.Host = originalHost;
+            request.Headers.ConnectionClose = originalClose;
+            if (state.RetriesHeld > 0 && target.Cluster.Policy?.Limits is { } limits)
+            {
+                for (var i = 0; i < state.RetriesHeld; i++)
+                {
+                    limits.ExitRetry();
+                }
+            }
         }
 
         route.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
@@ -101,8 +150,88 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         return response;
     }
 
-    private static Uri BuildUpstreamUri(Uri original, MeshEndpoint endpoint, CompiledRoute route, int matchIndex)
+    /// <summary>One attempt: an endpoint (another one on a retry), the cluster's limits, the send, and what outlier detection learns from it.</summary>
+    private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(AttemptState state, CancellationToken cancellationToken)
     {
+        var request = state.Request;
+        var decision = state.Decision;
+        var cluster = decision.Target!.Cluster;
+        var endpoint = state.Attempts == 0 ? decision.Endpoint : cluster.PickOther(request, state.LastEndpoint);
+        state.Attempts++;
+        if (endpoint is null)
+        {
+            return Outcome.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream"));
+        }
+
+        state.LastEndpoint = endpoint;
+        var policy = cluster.Policy;
+        if (policy?.Limits?.TryEnter() is { } limit)
+        {
+            Log.Overflow(logger, request.Method, request.RequestUri!, cluster.Name, limit);
+            return Outcome.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}"));
+        }
+
+        request.RequestUri = BuildUpstreamUri(state, endpoint);
+        if (policy?.MaxRequestsPerConnection is { } perConnection)
+        {
+            // Envoy closes a connection after N requests; here every Nth request to the endpoint asks for it.
+            request.Headers.ConnectionClose = perConnection == 1 || endpoint.State.NextRequestNumber() % perConnection == 0;
+        }
+
+        endpoint.State.OnRequestStart();
+        try
+        {
+            var response = policy?.Transport is { } transport
+                ? await transport.SendAsync(request, cancellationToken).ConfigureAwait(false)
+                : await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            policy?.Outlier?.Record(endpoint, status >= 500, status is 502 or 503 or 504);
+            return Outcome.FromResult(response);
+        }
+        catch (HttpRequestException ex)
+        {
+            // A local-origin failure counts as a 5xx and a gateway error, as Envoy counts it by default.
+            policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+            return Outcome.FromException<HttpResponseMessage>(new UpstreamException(UpstreamException.Classify(ex), ex));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A timeout (the route's or the attempt's) or the caller gave up; Polly tells which.
+            policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+            throw;
+        }
+        finally
+        {
+            endpoint.State.OnRequestEnd();
+            policy?.Limits?.Exit();
+        }
+    }
+
+    /// <summary>Turns an attempt's failure into the response a sidecar would give: 504 on a timeout, 503 on a connection failure or reset.</summary>
+    private HttpResponseMessage Failed(HttpRequestMessage request, Exception exception, CancellationToken cancellationToken)
+    {
+        switch (exception)
+        {
+            case TimeoutRejectedException:
+                Log.Timeout(logger, request.Method, request.RequestUri!);
+                return Generated(request, HttpStatusCode.GatewayTimeout, MeshHeaders.UpstreamRequestTimeout, "upstream request timeout");
+            case UpstreamException { Failure: UpstreamFailure.ConnectFailure } upstream:
+                Log.UpstreamFailed(logger, request.Method, request.RequestUri!, upstream.InnerException?.Message ?? upstream.Message);
+                return Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamConnectFailure, "upstream connect error or disconnect/reset before headers. reset reason: connection failure");
+            case UpstreamException upstream:
+                Log.UpstreamFailed(logger, request.Method, request.RequestUri!, upstream.InnerException?.Message ?? upstream.Message);
+                return Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamReset, "upstream connect error or disconnect/reset before headers. reset reason: connection termination");
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+            default:
+                ExceptionDispatchInfo.Throw(exception);
+                return null!;
+        }
+    }
+
+    private static Uri BuildUpstreamUri(AttemptState state, MeshEndpoint endpoint)
+    {
+        var original = state.OriginalUri;
+        var route = state.Decision.Route!;
         var pathAndQuery = original.PathAndQuery;
         if (route.Rewrite is { } rewrite && (rewrite.Uri is not null || rewrite.Regex is not null))
         {
@@ -112,7 +241,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             {
                 path = rewrite.Regex.Replace(path, rewrite.RegexReplacement ?? "");
             }
-            else if (matchIndex >= 0 && route.Matches[matchIndex].UriPrefix is { } prefix)
+            else if (state.Decision.MatchIndex >= 0 && route.Matches[state.Decision.MatchIndex].UriPrefix is { } prefix)
             {
                 // Istio: with a prefix match, rewrite.uri replaces the matched prefix only.
                 path = rewrite.Uri + path[prefix.Length..];
@@ -128,9 +257,9 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         return new Uri($"{original.Scheme}://{endpoint.HostPort}{pathAndQuery}");
     }
 
-    private static HttpResponseMessage Generated(HttpRequestMessage request, string reason, string body)
+    private static HttpResponseMessage Generated(HttpRequestMessage request, HttpStatusCode status, string reason, string body)
     {
-        var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
+        var response = new HttpResponseMessage(status)
         {
             RequestMessage = request,
             Content = new StringContent(body),
@@ -146,5 +275,14 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
         [LoggerMessage(2, LogLevel.Warning, "Mesh: no healthy upstream for {Method} {Uri} in {Cluster}; answered 503 no_healthy_upstream")]
         public static partial void NoHealthyUpstream(ILogger logger, HttpMethod method, Uri uri, string cluster);
+
+        [LoggerMessage(3, LogLevel.Warning, "Mesh: {Method} {Uri} to {Cluster} over its {Limit} limit; answered 503 upstream_overflow")]
+        public static partial void Overflow(ILogger logger, HttpMethod method, Uri uri, string cluster, string limit);
+
+        [LoggerMessage(4, LogLevel.Warning, "Mesh: {Method} {Uri} timed out; answered 504 upstream_request_timeout")]
+        public static partial void Timeout(ILogger logger, HttpMethod method, Uri uri);
+
+        [LoggerMessage(5, LogLevel.Warning, "Mesh: {Method} {Uri} failed upstream ({Reason}); answered 503")]
+        public static partial void UpstreamFailed(ILogger logger, HttpMethod method, Uri uri, string reason);
     }
 }

@@ -19,6 +19,7 @@ internal sealed class RingHashLoadBalancer : LoadBalancer
     private readonly int[] _owners;
     private readonly IMeshRandom _random;
     private readonly ulong _sourceIpHash;
+    private readonly MeshEndpoint[] _all;
 
     public RingHashLoadBalancer(MeshEndpoint[] endpoints, HashKeySource source, string keyName, long minimumRingSize, string sourceAddress, IMeshRandom random)
     {
@@ -26,6 +27,7 @@ internal sealed class RingHashLoadBalancer : LoadBalancer
         KeyName = keyName;
         _random = random;
         _sourceIpHash = Hash(sourceAddress);
+        _all = endpoints;
         if (endpoints.Length == 0)
         {
             _hashes = [];
@@ -90,7 +92,28 @@ internal sealed class RingHashLoadBalancer : LoadBalancer
                 break;
         }
 
-        return endpoints[_owners[FindPoint(hash)]];
+        return Owner(FindPoint(hash), endpoints);
+    }
+
+    /// <summary>The owner of a ring point; when outlier detection ejected it, the next point whose owner is still available.</summary>
+    private MeshEndpoint Owner(int point, MeshEndpoint[] available)
+    {
+        var owner = _all[_owners[point]];
+        if (available.Length == _all.Length)
+        {
+            return owner;
+        }
+
+        for (var i = 0; i < _hashes.Length; i++)
+        {
+            owner = _all[_owners[(point + i) % _hashes.Length]];
+            if (Array.IndexOf(available, owner) >= 0)
+            {
+                return owner;
+            }
+        }
+
+        return available[0];
     }
 
     private MeshEndpoint PickWithNewCookie(HttpRequestMessage request, MeshEndpoint[] endpoints, TimeSpan ttl)
@@ -100,7 +123,7 @@ internal sealed class RingHashLoadBalancer : LoadBalancer
         var maxAge = ttl > TimeSpan.Zero ? $"; Max-Age={Math.Max(1, (long)ttl.TotalSeconds)}" : "";
         var setCookie = $"{Cookie!.Name}={value}{maxAge}{(Cookie.Path is { Length: > 0 } path ? $"; Path={path}" : "")}; HttpOnly";
         request.Options.Set(GeneratedCookie, setCookie);
-        return endpoints[_owners[FindPoint(Hash(value))]];
+        return Owner(FindPoint(Hash(value)), endpoints);
     }
 
     /// <summary>Returns the index of the first ring point at or after <paramref name="hash"/>, wrapping at the end.</summary>

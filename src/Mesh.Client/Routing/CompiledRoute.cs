@@ -35,6 +35,9 @@ internal sealed class CompiledRoute
 
     public string Name { get; }
 
+    /// <summary>Gets the route's resilience: timeout, retries, fault injection.</summary>
+    public Resilience.RoutePolicy? Policy { get; init; }
+
     public RouteRewrite? Rewrite { get; }
 
     public HeaderMutation? RequestHeaders { get; }

@@ -19,8 +19,33 @@ internal sealed class MeshCluster(string name, ServiceKey service, string? subse
 
     public LoadBalancer LoadBalancer { get; } = loadBalancer;
 
-    public MeshEndpoint? Pick(HttpRequestMessage request) =>
-        Endpoints.Length == 0 ? null : LoadBalancer.Pick(request, Endpoints);
+    /// <summary>Gets the cluster's traffic policy (limits, outlier detection, own connection pool), if its DestinationRule sets one.</summary>
+    public Resilience.ClusterPolicy? Policy { get; init; }
+
+    /// <summary>Gets the endpoints to pick from now: all of them, less those outlier detection ejected.</summary>
+    public MeshEndpoint[] Available => Policy?.Outlier?.Available ?? Endpoints;
+
+    public MeshEndpoint? Pick(HttpRequestMessage request)
+    {
+        var endpoints = Available;
+        return endpoints.Length == 0 ? null : LoadBalancer.Pick(request, endpoints);
+    }
+
+    /// <summary>Picks for a retry: Envoy's previous-hosts predicate, up to 5 tries for an endpoint other than <paramref name="previous"/>.</summary>
+    public MeshEndpoint? PickOther(HttpRequestMessage request, MeshEndpoint? previous)
+    {
+        MeshEndpoint? endpoint = null;
+        for (var i = 0; i < 5; i++)
+        {
+            endpoint = Pick(request);
+            if (endpoint is null || endpoint != previous)
+            {
+                return endpoint;
+            }
+        }
+
+        return endpoint;
+    }
 
     public override string ToString() => Name;
 }

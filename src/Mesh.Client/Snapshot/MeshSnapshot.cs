@@ -46,5 +46,14 @@ internal sealed class MeshSnapshot
 
     public IEnumerable<ServiceRoutes> Services => _hosts.Values.Distinct();
 
+    /// <summary>Stops what the snapshot runs in the background (outlier detection timers) once a newer one is in force.</summary>
+    public void Retire()
+    {
+        foreach (var cluster in Clusters.Values)
+        {
+            cluster.Policy?.Dispose();
+        }
+    }
+
     public bool TryGetService(string host, [NotNullWhen(true)] out ServiceRoutes? service) => _hosts.TryGetValue(host, out service);
 }

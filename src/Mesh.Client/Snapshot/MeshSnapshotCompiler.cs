@@ -13,8 +13,17 @@ namespace Mesh.Snapshot;
 /// whose labels contain the subset's labels, a subset's trafficPolicy overrides the rule's, and a
 /// host without a VirtualService gets one route over all its healthy instances.
 /// </summary>
-internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom random, Func<ServiceInstance, EndpointState> endpointState)
+internal sealed class MeshSnapshotCompiler(
+    MeshIdentity identity,
+    IMeshRandom random,
+    Func<ServiceInstance, EndpointState> endpointState,
+    TimeProvider? time = null,
+    Resilience.MeshTransports? transports = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly Resilience.MeshTransports _transports = transports ?? SharedTransports.Value;
+    private static readonly Lazy<Resilience.MeshTransports> SharedTransports = new(() => new Resilience.MeshTransports());
+
     public MeshIdentity Identity => identity;
 
     /// <summary>Validates then compiles; throws <see cref="MeshConfigException"/> listing every error.</summary>
@@ -65,7 +74,11 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom ra
             if (!routesByService.ContainsKey(key))
             {
                 var target = new RouteTarget(GetCluster(key, null, null), 100, null, null);
-                routesByService[key] = new ServiceRoutes(key, [new CompiledRoute("default", [], [target], null, null, null)], null);
+                var defaultRoute = new CompiledRoute("default", [], [target], null, null, null)
+                {
+                    Policy = Resilience.RoutePolicy.Create(new HttpRoute(), _time, random),
+                };
+                routesByService[key] = new ServiceRoutes(key, [defaultRoute], null);
             }
         }
 
@@ -135,7 +148,10 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom ra
                 targets,
                 rewrite,
                 HeaderMutation.Create(route.Headers?.Request),
-                HeaderMutation.Create(route.Headers?.Response)));
+                HeaderMutation.Create(route.Headers?.Response))
+            {
+                Policy = Resilience.RoutePolicy.Create(route, _time, random),
+            });
         }
 
         return [.. routes];
@@ -167,11 +183,21 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity, IMeshRandom ra
             .Select(i => new MeshEndpoint(i, endpointState(i)))
             .ToArray();
 
+        // A subset's trafficPolicy overrides the rule's field by field (loadBalancer, connectionPool, outlierDetection).
         var settings = subset?.TrafficPolicy?.LoadBalancer ?? rule?.Spec.TrafficPolicy?.LoadBalancer;
+        var policy = new TrafficPolicy
+        {
+            LoadBalancer = settings,
+            ConnectionPool = subset?.TrafficPolicy?.ConnectionPool ?? rule?.Spec.TrafficPolicy?.ConnectionPool,
+            OutlierDetection = subset?.TrafficPolicy?.OutlierDetection ?? rule?.Spec.TrafficPolicy?.OutlierDetection,
+        };
         // Istio names clusters by service port; Mesh knows one only when the route names it (destination.port.number).
         var portText = port?.ToString(CultureInfo.InvariantCulture) ?? "";
         var name = $"outbound|{portText}|{subsetName}|{service.Fqdn}";
-        return new MeshCluster(name, service, subsetName, members, CreateLoadBalancer(settings, members), isCold);
+        return new MeshCluster(name, service, subsetName, members, CreateLoadBalancer(settings, members), isCold)
+        {
+            Policy = Resilience.ClusterPolicy.Create(policy, members, _time, _transports),
+        };
     }
 
     private LoadBalancer CreateLoadBalancer(LoadBalancerSettings? settings, MeshEndpoint[] endpoints)

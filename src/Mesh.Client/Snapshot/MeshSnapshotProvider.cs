@@ -28,14 +28,21 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
     private bool _disposed;
     private IReadOnlyList<ConfigError>? _lastRejection;
 
-    public MeshSnapshotProvider(IMeshStateSource source, IOptions<MeshOptions> options, MeshMetrics metrics, ILogger<MeshSnapshotProvider> logger, IMeshRandom? random = null)
+    public MeshSnapshotProvider(
+        IMeshStateSource source,
+        IOptions<MeshOptions> options,
+        MeshMetrics metrics,
+        ILogger<MeshSnapshotProvider> logger,
+        IMeshRandom? random = null,
+        TimeProvider? time = null,
+        Resilience.MeshTransports? transports = null)
     {
         _source = source;
         _metrics = metrics;
         _logger = logger;
         var o = options.Value;
         var identity = new MeshIdentity(o.Service, o.Namespace, new Dictionary<string, string>(o.Labels, StringComparer.Ordinal), o.Address);
-        _compiler = new MeshSnapshotCompiler(identity, random ?? SharedMeshRandom.Instance, i => _endpointStates.GetOrAdd((i.Address, i.Port), static _ => new EndpointState()));
+        _compiler = new MeshSnapshotCompiler(identity, random ?? SharedMeshRandom.Instance, i => _endpointStates.GetOrAdd((i.Address, i.Port), static _ => new EndpointState()), time, transports);
 
         // First load: every error at once, and no mesh until it is fixed.
         var state = source.Read();
@@ -101,6 +108,7 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
 
             // 1. capture the old token source, 2. publish the snapshot, 3. install a new token source, 4. fire the old one.
             var oldSource = _changeSource;
+            var old = _current;
             Volatile.Write(ref _current, next);
             Volatile.Write(ref _lastRejection, null);
             Volatile.Write(ref _changeSource, new CancellationTokenSource());
@@ -108,6 +116,7 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
             _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
             oldSource.Cancel();
             oldSource.Dispose();
+            old.Retire();
             _source.Applied(state);
             return true;
         }

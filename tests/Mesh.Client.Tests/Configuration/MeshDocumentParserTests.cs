@@ -435,7 +435,7 @@ public class MeshDocumentParserTests
     }
 
     [Fact]
-    public void Parse_ConnectionPoolAndOutlierDetection_ReportedAsNotSupportedByName()
+    public void Parse_TlsAndPortLevelSettings_ReportedAsNotSupportedByName()
     {
         const string yaml = """
             apiVersion: networking.istio.io/v1
@@ -445,16 +445,16 @@ public class MeshDocumentParserTests
             spec:
               host: reviews
               trafficPolicy:
-                connectionPool:
-                  tcp:
-                    maxConnections: 100
+                tls:
+                  mode:
+                    ISTIO_MUTUAL
               subsets:
               - name: v1
                 labels:
                   version: v1
                 trafficPolicy:
-                  outlierDetection:
-                    consecutive5xxErrors: 7
+                  portLevelSettings:
+                  - port: { number: 9080 }
             """;
 
         var result = MeshDocumentParser.Parse(yaml, "reviews.yaml");
@@ -462,8 +462,8 @@ public class MeshDocumentParserTests
         Assert.Empty(result.Documents);
         Assert.Collection(
             result.Errors,
-            e => Assert.Equal(("spec.trafficPolicy.connectionPool", "field 'connectionPool' is not supported by Mesh yet; remove it (line 8)"), (e.Path, e.Message)),
-            e => Assert.Equal(("spec.subsets[0].trafficPolicy.outlierDetection", "field 'outlierDetection' is not supported by Mesh yet; remove it (line 16)"), (e.Path, e.Message)));
+            e => Assert.Equal(("spec.trafficPolicy.tls", "field 'tls' is not supported by Mesh yet; remove it (line 8)"), (e.Path, e.Message)),
+            e => Assert.Equal(("spec.subsets[0].trafficPolicy.portLevelSettings", "field 'portLevelSettings' is not supported by Mesh yet; remove it (line 16)"), (e.Path, e.Message)));
     }
 
     [Theory]

@@ -71,14 +71,14 @@ public sealed class MeshServiceCollectionExtensionsTests : IDisposable
     [Fact]
     public async Task AddMesh_InvalidConfigDocuments_HostStartFailsListingEveryError()
     {
-        _directory.Write("reviews.yaml", TestMesh.VirtualService("reviews", "[reviews]", "- route:\n  - destination: { host: reviews, subset: v1 }\n  timeout: 1s"));
+        _directory.Write("reviews.yaml", TestMesh.VirtualService("reviews", "[reviews]", "- route:\n  - destination: { host: reviews, subset: v1 }\n  mirror: { host: reviews }"));
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddMesh(o => o.Static.ConfigDirectory = _directory.Path);
         using var host = builder.Build();
 
         var ex = await Assert.ThrowsAsync<Configuration.MeshConfigException>(() => host.StartAsync(TestContext.Current.CancellationToken));
 
-        Assert.Equal(["spec.http[0].route[0].destination.subset", "spec.http[0].timeout"], ex.Errors.Select(e => e.Path));
+        Assert.Equal(["spec.http[0].route[0].destination.subset", "spec.http[0].mirror"], ex.Errors.Select(e => e.Path));
     }
 
     [Fact]

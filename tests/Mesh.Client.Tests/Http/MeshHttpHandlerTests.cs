@@ -262,7 +262,7 @@ public class MeshHttpHandlerTests
     }
 
     [Fact]
-    public async Task SendAsync_UpstreamThrows_RequestRestoredAndActiveRequestReleased()
+    public async Task SendAsync_UpstreamResets_Answers503AndRestoresTheRequest()
     {
         using var mesh = Mesh("- route:\n  - destination: { host: reviews, subset: v2 }");
         var endpoint = mesh.Provider.Current.Clusters["outbound||v2|reviews.default.svc.cluster.local"].Endpoints.Single();
@@ -274,8 +274,11 @@ public class MeshHttpHandlerTests
         };
         using var request = new HttpRequestMessage(HttpMethod.Get, "http://reviews:9080/reviews/1");
 
-        await Assert.ThrowsAsync<HttpRequestException>(() => mesh.Client.SendAsync(request, Ct));
+        using var response = await mesh.Client.SendAsync(request, Ct);
 
+        // A reset is not in Istio's default retryOn, so there is one attempt, and a sidecar's 503.
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(["upstream_reset"], response.Headers.GetValues("x-mesh-reason"));
         Assert.Equal(1, activeDuringSend);
         Assert.Equal(0, endpoint.State.ActiveRequests);
         Assert.Equal(new Uri("http://reviews:9080/reviews/1"), request.RequestUri);

@@ -1,0 +1,17 @@
+using Mesh.Configuration;
+
+namespace Mesh.Resilience;
+
+/// <summary>A route's fault injection, compiled: a delay and/or an abort, each on a share of requests.</summary>
+internal sealed record FaultPolicy(TimeSpan Delay, double DelayPercent, int AbortStatus, double AbortPercent)
+{
+    public static FaultPolicy? Create(HttpFaultInjection? fault) => fault is null ? null : new FaultPolicy(
+        fault.Delay?.FixedDelay ?? TimeSpan.Zero,
+        fault.Delay is null ? 0 : fault.Delay.Percentage ?? 100,
+        fault.Abort?.HttpStatus ?? 0,
+        fault.Abort is null ? 0 : fault.Abort.Percentage ?? 100);
+
+    /// <summary>Rolls against a percentage with one number in [0, 1,000,000): exact to 0.0001%.</summary>
+    public static bool Roll(double percent, Snapshot.IMeshRandom random) =>
+        percent >= 100 || (percent > 0 && random.Next(1_000_000) < percent * 10_000);
+}

@@ -1,0 +1,137 @@
+using Mesh.Configuration;
+using Mesh.Snapshot;
+
+namespace Mesh.Resilience;
+
+/// <summary>
+/// Envoy's outlier detection for one cluster: an endpoint with N consecutive 5xx (or gateway)
+/// errors is ejected for baseEjectionTime × (times ejected), capped at 300 s, unless that would
+/// eject more than maxEjectionPercent (one ejection is always allowed); every interval, endpoints
+/// whose time is up return. When fewer than minHealthPercent of the endpoints are available,
+/// every endpoint is used (panic). Picks read <see cref="Available"/>: one volatile array.
+/// </summary>
+internal sealed class OutlierDetector : IDisposable
+{
+    public static readonly TimeSpan MaxEjectionTime = TimeSpan.FromSeconds(300);
+
+    private readonly MeshEndpoint[] _endpoints;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private MeshEndpoint[] _available;
+    private ITimer? _timer;
+    private bool _disposed;
+
+    public OutlierDetector(MeshEndpoint[] endpoints, OutlierDetection settings, TimeProvider time)
+    {
+        _endpoints = endpoints;
+        _time = time;
+        Consecutive5xx = settings.Consecutive5xxErrors ?? 5;
+        ConsecutiveGateway = settings.ConsecutiveGatewayErrors ?? 0;
+        Interval = settings.Interval ?? TimeSpan.FromSeconds(10);
+        BaseEjectionTime = settings.BaseEjectionTime ?? TimeSpan.FromSeconds(30);
+        MaxEjectionPercent = settings.MaxEjectionPercent ?? 10;
+        MinHealthPercent = settings.MinHealthPercent ?? 0;
+        _available = endpoints;
+        Refresh();
+
+        // Endpoints ejected under an earlier snapshot still have time to serve.
+        if (endpoints.Any(e => e.State.IsEjected))
+        {
+            _timer = _time.CreateTimer(static s => ((OutlierDetector)s!).OnInterval(), this, Interval, Interval);
+        }
+    }
+
+    public int Consecutive5xx { get; }
+
+    public int ConsecutiveGateway { get; }
+
+    public TimeSpan Interval { get; }
+
+    public TimeSpan BaseEjectionTime { get; }
+
+    public int MaxEjectionPercent { get; }
+
+    public int MinHealthPercent { get; }
+
+    /// <summary>Gets the endpoints to pick from: the ones not ejected, or all of them in panic.</summary>
+    public MeshEndpoint[] Available => Volatile.Read(ref _available);
+
+    /// <summary>Records the result of one attempt on <paramref name="endpoint"/>, ejecting it if it crossed a threshold.</summary>
+    public void Record(MeshEndpoint endpoint, bool is5xx, bool isGateway)
+    {
+        var (fiveXx, gateway) = endpoint.State.Record(is5xx, isGateway);
+        if ((Consecutive5xx > 0 && fiveXx >= Consecutive5xx) || (ConsecutiveGateway > 0 && gateway >= ConsecutiveGateway))
+        {
+            TryEject(endpoint);
+        }
+    }
+
+    private void TryEject(MeshEndpoint endpoint)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var ejected = _endpoints.Count(e => e.State.IsEjected);
+            if (ejected > 0 && (ejected + 1) * 100 > MaxEjectionPercent * _endpoints.Length)
+            {
+                return;
+            }
+
+            var multiplier = endpoint.State.Ejections + 1;
+            var duration = TimeSpan.FromTicks(Math.Min(BaseEjectionTime.Ticks * multiplier, MaxEjectionTime.Ticks));
+            if (!endpoint.State.TryEject((_time.GetUtcNow() + duration).UtcTicks))
+            {
+                return;
+            }
+
+            Refresh();
+            _timer ??= _time.CreateTimer(static s => ((OutlierDetector)s!).OnInterval(), this, Interval, Interval);
+        }
+    }
+
+    /// <summary>Every interval: endpoints whose ejection time is up return.</summary>
+    internal void OnInterval()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow().UtcTicks;
+            foreach (var endpoint in _endpoints)
+            {
+                if (endpoint.State.EjectedUntilTicks is var until && until != 0 && until <= now)
+                {
+                    endpoint.State.Return();
+                }
+            }
+
+            Refresh();
+            if (_endpoints.All(e => !e.State.IsEjected))
+            {
+                _timer?.Dispose();
+                _timer = null;
+            }
+        }
+    }
+
+    private void Refresh()
+    {
+        var available = _endpoints.Where(e => !e.State.IsEjected).ToArray();
+
+        // Panic: too few healthy endpoints left, so outlier detection steps aside and all are used.
+        var panic = available.Length == 0 || available.Length * 100 < MinHealthPercent * _endpoints.Length;
+        Volatile.Write(ref _available, panic || available.Length == _endpoints.Length ? _endpoints : available);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _timer?.Dispose();
+            _timer = null;
+        }
+    }
+}
