@@ -4,9 +4,15 @@ using Mesh.Benchmarks;
 // Run with: dotnet run -c Release --project bench/Mesh.Benchmarks -- --filter '*'
 // (scripts/bench.sh passes the job settings used for docs/benchmarks.md).
 // The config convergence harness: dotnet run -c Release --project bench/Mesh.Benchmarks -- convergence [--watchers 50] [--rounds 200]
+// The resilience load test: dotnet run -c Release --project bench/Mesh.Benchmarks -- resilience-load [--requests 20000] [--concurrency 16]
 if (args.Length > 0 && args[0] == "convergence")
 {
     return await ConvergenceHarness.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "resilience-load")
+{
+    return await ResilienceLoadHarness.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
