@@ -24,8 +24,8 @@ internal static class ConvergenceHarness
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var watchers = Arg(args, "--watchers", 50);
-        var rounds = Arg(args, "--rounds", 200);
+        var watchers = HarnessMath.Arg(args, "--watchers", 50);
+        var rounds = HarnessMath.Arg(args, "--rounds", 200);
         await using var agent = new ConsulAgent();
         await agent.StartAsync();
         Console.WriteLine($"Consul dev agent at {agent.Address}; {watchers} watchers; {rounds} rounds");
@@ -62,7 +62,7 @@ internal static class ConvergenceHarness
 
         samples.Sort();
         Console.WriteLine($"time from KV write to all {watchers} snapshots applied, over {rounds} writes:");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p50 {P(samples, 0.50):0.0} ms | p90 {P(samples, 0.90):0.0} ms | p99 {P(samples, 0.99):0.0} ms | max {samples[^1]:0.0} ms | min {samples[0]:0.0} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p50 {HarnessMath.Percentile(samples, 0.50):0.0} ms | p90 {HarnessMath.Percentile(samples, 0.90):0.0} ms | p99 {HarnessMath.Percentile(samples, 0.99):0.0} ms | max {samples[^1]:0.0} ms | min {samples[0]:0.0} ms"));
 
         // What one watcher spends per update, without Consul: read the state and compile a snapshot.
         var reload = Stopwatch.StartNew();
@@ -107,12 +107,4 @@ internal static class ConvergenceHarness
 
     private static string Document(string marker) =>
         $$$"""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"svc","namespace":"default"},"spec":{"hosts":["svc"],"http":[{"name":"{{{marker}}}","route":[{"destination":{"host":"svc"}}]}]}}""";
-
-    private static double P(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

@@ -60,8 +60,8 @@ internal static class ResilienceLoadHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var requests = Arg(args, "--requests", 20_000);
-        var concurrency = Arg(args, "--concurrency", 16);
+        var requests = HarnessMath.Arg(args, "--requests", 20_000);
+        var concurrency = HarnessMath.Arg(args, "--concurrency", 16);
         var backends = new List<WebApplication>();
         try
         {
@@ -77,7 +77,7 @@ internal static class ResilienceLoadHarness
                 var (failed, latencies, elapsed) = await RunClientAsync(ports, documents, requests, concurrency);
                 latencies.Sort();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name}: {failed} of {requests} failed ({100.0 * failed / requests:0.###}%); p50 {P(latencies, 0.5):0.00} ms, p99 {P(latencies, 0.99):0.00} ms; {requests / elapsed.TotalSeconds:0} req/s"));
+                    $"{name}: {failed} of {requests} failed ({100.0 * failed / requests:0.###}%); p50 {HarnessMath.Percentile(latencies, 0.5):0.00} ms, p99 {HarnessMath.Percentile(latencies, 0.99):0.00} ms; {requests / elapsed.TotalSeconds:0} req/s"));
             }
         }
         finally
@@ -148,13 +148,5 @@ internal static class ResilienceLoadHarness
         await host.StopAsync();
         Directory.Delete(directory, recursive: true);
         return (failed, latencies, elapsed);
-    }
-
-    private static double P(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }
