@@ -99,7 +99,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
         target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
 
-        var state = new AttemptState(request, decision, AttemptState.IsReplayable(request), original);
+        var state = new AttemptState(request, decision, AttemptState.IsReplayable(request), original) { CallerCancellation = cancellationToken };
         HttpResponseMessage response;
         try
         {
@@ -196,8 +196,14 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // A timeout (the route's or the attempt's) or the caller gave up; Polly tells which.
-            policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+            // A timeout (the route's or the attempt's) counts against the endpoint, as Envoy records a
+            // local-origin timeout; the caller giving up does not: Envoy resets the upstream request
+            // and records nothing. Polly tells the timeouts apart.
+            if (!state.CallerCancellation.IsCancellationRequested)
+            {
+                policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+            }
+
             throw;
         }
         finally

@@ -18,6 +18,9 @@ internal sealed class AttemptState(HttpRequestMessage request, RouteDecision dec
 
     public bool Replayable { get; } = replayable;
 
+    /// <summary>Gets the caller's token: its cancellation is the caller giving up, not a timeout of the mesh's.</summary>
+    public CancellationToken CallerCancellation { get; init; }
+
     public MeshEndpoint? LastEndpoint { get; set; }
 
     public int Attempts { get; set; }
