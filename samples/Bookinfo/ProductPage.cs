@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Json;
 
 namespace Bookinfo;
 
@@ -12,14 +13,20 @@ internal static class ProductPage
     public const string ReviewsUnavailable = "Sorry, product reviews are currently unavailable for this book.";
     public const string DetailsUnavailable = "Sorry, product details are currently unavailable for this book.";
 
+    /// <summary>productpage's own timeout for each call to details and reviews (Istio's productpage: 3 s).</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>How many times productpage calls reviews before it gives up (Istio's productpage: 2, one retry).</summary>
+    public const int ReviewsAttempts = 2;
+
     public static void Map(WebApplication app)
     {
         app.MapGet("/", () => Results.Redirect("/productpage"));
         app.MapGet("/productpage", async (HttpContext context, IHttpClientFactory clients, CancellationToken cancellationToken) =>
         {
             var user = context.Request.Cookies[UserCookie];
-            var details = await GetAsync<BookDetails>(clients, "details", "http://details:9080/details/0", user, cancellationToken);
-            var reviews = await GetAsync<ReviewsResponse>(clients, "reviews", "http://reviews:9080/reviews/0", user, cancellationToken);
+            var details = await GetDetailsAsync(clients, 0, user, cancellationToken);
+            var reviews = await GetReviewsAsync(clients, 0, user, cancellationToken);
             return Results.Content(Render(user, details, reviews), "text/html; charset=utf-8");
         });
         app.MapPost("/login", async (HttpContext context) =>
@@ -41,18 +48,45 @@ internal static class ProductPage
         app.MapGet("/api/v1/products", () => Results.Json(new[] { new { id = 0, title = "The Comedy of Errors", descriptionHtml = Summary } }));
         app.MapGet("/api/v1/products/{id:int}/reviews", async (int id, HttpContext context, IHttpClientFactory clients, CancellationToken cancellationToken) =>
         {
-            var reviews = await GetAsync<ReviewsResponse>(clients, "reviews", $"http://reviews:9080/reviews/{id}", context.Request.Cookies[UserCookie], cancellationToken);
+            var reviews = await GetReviewsAsync(clients, id, context.Request.Cookies[UserCookie], cancellationToken);
             return reviews is null ? Results.Json(new { error = ReviewsUnavailable }, statusCode: 503) : Results.Json(reviews);
         });
     }
 
     private const string Summary = "<a href=\"https://en.wikipedia.org/wiki/The_Comedy_of_Errors\">Wikipedia Summary</a>: The Comedy of Errors is one of <b>William Shakespeare's</b> early plays. It is his shortest and one of his most farcical comedies, with a major part of the humour coming from slapstick and mistaken identity, in addition to puns and word play.";
 
-    private static async Task<T?> GetAsync<T>(IHttpClientFactory clients, string name, string url, string? user, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gets the book's details: one call, with productpage's own 3 s timeout (as Istio's productpage:
+    /// <c>requests.get(url, timeout=3.0)</c>); null when it fails, times out, or answers other than 200.
+    /// </summary>
+    private static Task<BookDetails?> GetDetailsAsync(IHttpClientFactory clients, int id, string? user, CancellationToken cancellationToken) =>
+        TryGetAsync<BookDetails>(clients, "details", $"http://details:9080/details/{id}", user, cancellationToken);
+
+    /// <summary>
+    /// Gets the book's reviews: up to <see cref="ReviewsAttempts"/> calls of <see cref="CallTimeout"/> each, as
+    /// Istio's productpage does (on purpose: the fault injection task is about this), so it gives up
+    /// after 3 s × 2 = 6 s whatever reviews' own timeouts are. This is the application's own timeout
+    /// and retry, in the sample's code; the mesh's route timeout and retries come on top.
+    /// </summary>
+    private static async Task<ReviewsResponse?> GetReviewsAsync(IHttpClientFactory clients, int id, string? user, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= ReviewsAttempts; attempt++)
+        {
+            if (await TryGetAsync<ReviewsResponse>(clients, "reviews", $"http://reviews:9080/reviews/{id}", user, cancellationToken) is { } reviews)
+            {
+                return reviews;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One call with a <see cref="CallTimeout"/> timeout: the answer when it is a 200 with a body that parses, else null.</summary>
+    private static async Task<T?> TryGetAsync<T>(IHttpClientFactory clients, string name, string url, string? user, CancellationToken cancellationToken)
         where T : class
     {
         var client = clients.CreateClient(name);
-        client.Timeout = TimeSpan.FromSeconds(3);
+        client.Timeout = CallTimeout;
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (!string.IsNullOrEmpty(user))
         {
@@ -64,8 +98,10 @@ internal static class ProductPage
             using var response = await client.SendAsync(request, cancellationToken);
             return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync<T>(cancellationToken) : null;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when ((ex is HttpRequestException or TaskCanceledException or JsonException) && !cancellationToken.IsCancellationRequested)
         {
+            // Failed, timed out (HttpClient.Timeout), or answered something that is not the JSON expected;
+            // the browser going away (cancellationToken) is not a failure to report, so it propagates.
             return null;
         }
     }
@@ -118,17 +154,16 @@ internal static class ProductPage
             foreach (var review in reviews.Reviews)
             {
                 page.Append(CultureInfo.InvariantCulture, $"<blockquote><p>{html.Encode(review.Text)}</p><small>{html.Encode(review.Reviewer)}</small>");
-                if (review.Rating is { } rating)
+
+                // As Istio's page: a review's stars, or the error reviews gave for that review.
+                if (review.Rating is { Error: { } error })
                 {
-                    if (rating.Error is not null)
-                    {
-                        page.Append(CultureInfo.InvariantCulture, $"<p class=\"error\">{html.Encode(rating.Error)}</p>");
-                    }
-                    else
-                    {
-                        var stars = rating.Stars ?? 0;
-                        page.Append(CultureInfo.InvariantCulture, $"<p class=\"stars-{html.Encode(rating.Color)}\" aria-label=\"{stars} {html.Encode(rating.Color)} stars\">{new string('★', stars)}{new string('☆', 5 - stars)}</p>");
-                    }
+                    page.Append(CultureInfo.InvariantCulture, $"<p class=\"error\"><i>{html.Encode(error)}</i></p>");
+                }
+                else if (review.Rating is { Stars: { } stars, Color: { } color })
+                {
+                    stars = Math.Clamp(stars, 0, 5);
+                    page.Append(CultureInfo.InvariantCulture, $"<p class=\"stars-{html.Encode(color)}\" aria-label=\"{stars} {html.Encode(color)} stars\">{new string('★', stars)}{new string('☆', 5 - stars)}</p>");
                 }
 
                 page.Append("</blockquote>");

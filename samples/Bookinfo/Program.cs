@@ -33,5 +33,13 @@ Console.CancelKeyPress += (_, e) =>
     stop.TrySetResult();
 };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+
+// Each host's console lifetime takes SIGTERM (kill, docker stop) and only asks its host to stop:
+// stop them all then, as Ctrl+C does.
+foreach (var instance in app.Instances)
+{
+    instance.App.Lifetime.ApplicationStopping.Register(() => stop.TrySetResult());
+}
+
 await stop.Task;
 return 0;

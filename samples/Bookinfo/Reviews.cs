@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Mesh.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -14,38 +18,51 @@ internal static class Reviews
         ("Reviewer2", "Absolutely fun and entertaining. The play lacks thematic depth when compared to other plays by Shakespeare."),
     ];
 
+    /// <summary>
+    /// reviews' own timeout for its call to ratings, as Istio's reviews sets it: 10 s for v2 (black
+    /// stars), 2.5 s for v3 (red stars). The fault-injection task's bug comes from v2's 10 s being
+    /// longer than productpage's 3 s × 2 for reviews.
+    /// </summary>
+    public static TimeSpan RatingsTimeout(string color) => color == "black" ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(2.5);
+
     public static void Map(WebApplication app, string version)
     {
         app.Services.GetRequiredService<IHttpClientFactory>();
         app.MapGet("/reviews/{id:int}", async (int id, HttpRequest request, IHttpClientFactory clients, IOptions<MeshOptions> mesh, CancellationToken cancellationToken) =>
         {
             var color = version switch { "v2" => "black", "v3" => "red", _ => null };
-            RatingsResponse? ratings = null;
-            string? ratingsError = null;
-            if (color is not null)
-            {
-                try
-                {
-                    var client = clients.CreateClient("ratings");
-                    using var call = new HttpRequestMessage(HttpMethod.Get, $"http://ratings:9080/ratings/{id}");
-                    Headers.Forward(request, call);
-                    using var response = await client.SendAsync(call, cancellationToken);
-                    response.EnsureSuccessStatusCode();
-                    ratings = await response.Content.ReadFromJsonAsync<RatingsResponse>(cancellationToken);
-                }
-                catch (HttpRequestException)
-                {
-                    ratingsError = RatingsUnavailable;
-                }
-            }
+            var ratings = color is null ? null : await GetRatingsAsync(clients, id, color, request, cancellationToken);
 
+            // As Istio's reviews: each review shows its stars, or the error when ratings gave none for its reviewer.
             var reviews = Texts.Select(t => new Review(
                 t.Reviewer,
                 t.Text,
-                color is null ? null : new ReviewRating(ratings?.Ratings.GetValueOrDefault(t.Reviewer), color, ratingsError)))
+                color is null ? null
+                : ratings?.Ratings?.TryGetValue(t.Reviewer, out var stars) == true ? new ReviewRating(stars, color, null)
+                : new ReviewRating(null, null, RatingsUnavailable)))
                 .ToArray();
-            return Results.Json(new ReviewsResponse(id.ToString(System.Globalization.CultureInfo.InvariantCulture), mesh.Value.InstanceId!, reviews));
+            return Results.Json(new ReviewsResponse(id.ToString(CultureInfo.InvariantCulture), mesh.Value.InstanceId!, reviews));
         });
+    }
+
+    /// <summary>Calls ratings with this version's timeout; null when it fails, times out, or answers other than 200 (a fault abort's 500 too).</summary>
+    private static async Task<RatingsResponse?> GetRatingsAsync(IHttpClientFactory clients, int id, string color, HttpRequest incoming, CancellationToken cancellationToken)
+    {
+        var client = clients.CreateClient("ratings");
+        client.Timeout = RatingsTimeout(color);
+        using var call = new HttpRequestMessage(HttpMethod.Get, $"http://ratings:9080/ratings/{id}");
+        Headers.Forward(incoming, call);
+        try
+        {
+            using var response = await client.SendAsync(call, cancellationToken);
+            return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync<RatingsResponse>(cancellationToken) : null;
+        }
+        catch (Exception ex) when ((ex is HttpRequestException or TaskCanceledException or JsonException) && !cancellationToken.IsCancellationRequested)
+        {
+            // Failed, timed out, or not the JSON expected. When productpage gave up on this request
+            // (cancellationToken), the cancellation propagates: there is no one left to answer.
+            return null;
+        }
     }
 }
 
@@ -53,4 +70,8 @@ internal sealed record ReviewsResponse(string Id, string Podname, Review[] Revie
 
 internal sealed record Review(string Reviewer, string Text, ReviewRating? Rating);
 
-internal sealed record ReviewRating(int? Stars, string Color, string? Error);
+/// <summary>A review's rating, as Istio's reviews writes it: <c>{"stars": 5, "color": "black"}</c> or <c>{"error": "Ratings service is currently unavailable"}</c>.</summary>
+internal sealed record ReviewRating(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Stars,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Color,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);

@@ -14,12 +14,19 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
 {
     private static readonly TimeSpan ConfigTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>What <see cref="KubectlApplyAsync"/> has applied so far: one document per kind and name, as a namespace holds them.</summary>
+    private readonly SortedDictionary<string, (string Text, MeshDocument Document)> _applied = new(StringComparer.Ordinal);
+
+    /// <summary>The same browser (its cookies) for sign in and out, without following the redirect to the page: the test loads the page itself, and times it.</summary>
+    private readonly HttpClient _forms;
+
     private BookinfoHarness(BookinfoApp app, string configDirectory)
     {
         App = app;
         ConfigDirectory = configDirectory;
         var cookies = new CookieContainer();
         Browser = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, AllowAutoRedirect = true }) { BaseAddress = app.ProductPageUrl };
+        _forms = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = app.ProductPageUrl };
     }
 
     public BookinfoApp App { get; }
@@ -61,13 +68,67 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
             WriteAtomically(file, text);
         }
 
-        foreach (var stale in Directory.EnumerateFiles(ConfigDirectory, "*.yaml").Where(f => !names.Contains(Path.GetFileName(f))))
+        DeleteStale(names);
+        _applied.Clear();
+        await WaitForAppliedAsync(expected, string.Join(", ", walkthroughFiles));
+    }
+
+    /// <summary>
+    /// As <c>kubectl apply -f FILE</c>, file after file, on top of what earlier calls applied: each
+    /// document replaces the one of the same kind and name and leaves the others, as Istio's tasks
+    /// rely on (virtual-service-all-v1.yaml, then virtual-service-ratings-test-abort.yaml replaces
+    /// the VirtualService named ratings). A directory is one config, with one VirtualService per
+    /// host, so each document is written to a file of its own, <c>{kind}-{name}.yaml</c>: replacing
+    /// a document replaces its file and never leaves a second definition behind. Then waits until
+    /// every service applied the result.
+    /// </summary>
+    public async Task KubectlApplyAsync(params string[] walkthroughFiles)
+    {
+        foreach (var file in walkthroughFiles)
+        {
+            await KubectlApplyTextAsync(file, await File.ReadAllTextAsync(NetworkingFile(file), TestContext.Current.CancellationToken));
+        }
+    }
+
+    /// <summary>As <see cref="KubectlApplyAsync"/>, with the text of a file (such as a walkthrough file with a line taken out).</summary>
+    public async Task KubectlApplyTextAsync(string name, string text)
+    {
+        foreach (var chunk in DocumentSeparator().Split(text))
+        {
+            var parsed = MeshDocumentParser.Parse(chunk, name);
+            Assert.Empty(parsed.Errors);
+            if (parsed.Documents.Count == 0)
+            {
+                continue;
+            }
+
+            var document = Assert.Single(parsed.Documents);
+            _applied[$"{document.Kind.ToLowerInvariant()}-{document.Metadata.Name}.yaml"] = (chunk.Trim() + "\n", document);
+        }
+
+        foreach (var (file, (chunk, _)) in _applied)
+        {
+            var path = Path.Combine(ConfigDirectory, file);
+            if (!File.Exists(path) || await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken) != chunk)
+            {
+                WriteAtomically(file, chunk);
+            }
+        }
+
+        DeleteStale(_applied.Keys.ToHashSet());
+        await WaitForAppliedAsync(_applied.Values.Select(v => v.Document).ToList(), $"{name} (kubectl apply)");
+    }
+
+    private void DeleteStale(HashSet<string> keep)
+    {
+        foreach (var stale in Directory.EnumerateFiles(ConfigDirectory, "*.yaml").Where(f => !keep.Contains(Path.GetFileName(f))))
         {
             File.Delete(stale);
         }
-
-        await WaitForAsync(() => App.Instances.All(i => Fingerprint(Provider(i).Current.Documents) == Fingerprint(expected)), $"every Bookinfo service to apply {string.Join(", ", walkthroughFiles)}");
     }
+
+    private Task WaitForAppliedAsync(List<MeshDocument> expected, string what) =>
+        WaitForAsync(() => App.Instances.All(i => Fingerprint(Provider(i).Current.Documents) == Fingerprint(expected)), $"every Bookinfo service to apply {what}");
 
     public void WriteAtomically(string name, string text)
     {
@@ -92,11 +153,52 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
         return versions;
     }
 
-    public async Task<string> GetPageAsync()
+    /// <summary>
+    /// Before any rule: loads the page until reviews v1, v2 and v3 (round robin) have each served it,
+    /// so that every service has answered once (JIT, first connections, the mesh's first look-ups)
+    /// and a test that times a page times what a user refreshing the page waits for.
+    /// </summary>
+    public async Task WarmUpAsync()
     {
+        Assert.Empty(Directory.EnumerateFiles(ConfigDirectory));
+        var served = await LoadPagesAsync(3);
+        Assert.Equal(["v1", "v2", "v3"], served.Keys.Order());
+    }
+
+    public async Task<string> GetPageAsync() => (await GetTimedPageAsync()).Page;
+
+    /// <summary>Loads the product page as a browser would, and how long it took to arrive.</summary>
+    public async Task<(string Page, TimeSpan Elapsed)> GetTimedPageAsync()
+    {
+        var clock = Stopwatch.StartNew();
         using var response = await Browser.GetAsync("productpage", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var page = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (page, clock.Elapsed);
+    }
+
+    /// <summary>The text a person sees in the page's reviews column: tags dropped, entities decoded, spaces collapsed.</summary>
+    public static string ReviewsText(string page) => VisibleText(Section(page, "reviews"));
+
+    /// <summary>The text a person sees in the page's book details column.</summary>
+    public static string DetailsText(string page) => VisibleText(Section(page, "details"));
+
+    /// <summary>The text a person sees in one review (0-based, in page order): the review, its reviewer, its stars or its error.</summary>
+    public static string ReviewText(string page, int index)
+    {
+        var reviews = ReviewPattern().Matches(Section(page, "reviews"));
+        Assert.True(index < reviews.Count, $"the page shows {reviews.Count} review(s), not {index + 1}:\n{ReviewsText(page)}");
+        return VisibleText(reviews[index].Value);
+    }
+
+    public static string VisibleText(string html) =>
+        Spaces().Replace(WebUtility.HtmlDecode(Tags().Replace(StyleElement().Replace(html, " "), " ")), " ").Trim();
+
+    private static string Section(string page, string id)
+    {
+        var match = Regex.Match(page, $"<section id=\"{id}\">(.*?)</section>", RegexOptions.Singleline);
+        Assert.True(match.Success, $"the page has no '{id}' section:\n{page}");
+        return match.Groups[1].Value;
     }
 
     /// <summary>Returns v1, v2 or v3 from the page's "Reviews served by: reviews-vN-xxxxx" line.</summary>
@@ -107,17 +209,24 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
         return match.Groups[1].Value;
     }
 
+    /// <summary>Signs in: the browser keeps the user cookie; the redirect to the page is not followed (load it with <see cref="GetPageAsync"/>).</summary>
     public async Task LoginAsync(string user)
     {
         using var form = new FormUrlEncodedContent([new("username", user), new("passwd", "password")]);
-        using var response = await Browser.PostAsync("login", form, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var response = await _forms.PostAsync("login", form, TestContext.Current.CancellationToken);
+        AssertRedirectToPage(response);
     }
 
     public async Task LogoutAsync()
     {
-        using var response = await Browser.GetAsync("logout", TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var response = await _forms.GetAsync("logout", TestContext.Current.CancellationToken);
+        AssertRedirectToPage(response);
+    }
+
+    private static void AssertRedirectToPage(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/productpage", response.Headers.Location?.OriginalString);
     }
 
     public static async Task WaitForAsync(Func<bool> condition, string what)
@@ -140,10 +249,26 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Browser.Dispose();
+        _forms.Dispose();
         await App.DisposeAsync();
         Directory.Delete(ConfigDirectory, recursive: true);
     }
 
     [GeneratedRegex(@"Reviews served by: reviews-(v\d)-[a-z0-9]+")]
     private static partial Regex ServedByPattern();
+
+    [GeneratedRegex(@"^---[ \t]*\r?$", RegexOptions.Multiline)]
+    private static partial Regex DocumentSeparator();
+
+    [GeneratedRegex("<blockquote>.*?</blockquote>", RegexOptions.Singleline)]
+    private static partial Regex ReviewPattern();
+
+    [GeneratedRegex("<style>.*?</style>", RegexOptions.Singleline)]
+    private static partial Regex StyleElement();
+
+    [GeneratedRegex("<[^>]*>")]
+    private static partial Regex Tags();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
 }

@@ -7,13 +7,13 @@ namespace Mesh.Resilience;
 /// <summary>What the attempts of one request share: the request, its routing decision, the last endpoint tried.</summary>
 internal sealed class AttemptState(HttpRequestMessage request, RouteDecision decision, bool replayable, Uri originalUri, CancellationToken callerToken)
 {
+    public static readonly ResiliencePropertyKey<AttemptState> Key = new("Mesh.Attempt");
+
     /// <summary>Gets the caller's own token: its cancellation is the caller giving up, not the endpoint failing.</summary>
     public CancellationToken CallerToken { get; } = callerToken;
 
     /// <summary>Gets the request's URI as the caller wrote it (the logical host), from which each attempt's URI is built.</summary>
     public Uri OriginalUri { get; } = originalUri;
-
-    public static readonly ResiliencePropertyKey<AttemptState> Key = new("Mesh.Attempt");
 
     public HttpRequestMessage Request { get; } = request;
 
