@@ -238,6 +238,39 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
         Assert.Equal([MeshHeaders.UpstreamConnectFailure], response.Headers.GetValues(MeshHeaders.Reason));
     }
 
+    [Fact]
+    public async Task ConnectTimeout_ListenerNeverAccepts_RetriedOnConnectFailure_ReachesTheLiveEndpoint()
+    {
+        using var dead = await DeadEndpoint.NotAcceptingAsync();
+        await using var mesh = LiveMesh.Start(
+            Rule(RandomLb + "\nconnectionPool: { tcp: { connectTimeout: 200ms } }"),
+            [LiveMesh.Reviews(dead.Port), LiveMesh.Reviews(_a.Port)]);
+        mesh.Random.Enqueue(mesh.IndexOf(dead.Port), 0, mesh.IndexOf(_a.Port));
+
+        using var response = await mesh.GetAsync();
+
+        // Envoy counts a connect timeout as a connection failure: retried under connect-failure (Istio's default).
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _a.Requests);
+    }
+
+    [Fact]
+    public async Task ConnectTimeout_NoRetryLeft_503UpstreamConnectFailure_CountedByOutlierDetection()
+    {
+        using var dead = await DeadEndpoint.NotAcceptingAsync();
+        await using var mesh = LiveMesh.Start(
+            TestMesh.Yaml(
+                Rule("connectionPool: { tcp: { connectTimeout: 200ms } }\noutlierDetection: { consecutive5xxErrors: 5 }"),
+                Routes("- retries: { attempts: 0 }\n  route:\n  - destination: { host: reviews }")),
+            [LiveMesh.Reviews(dead.Port)]);
+
+        using var response = await mesh.GetAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal([MeshHeaders.UpstreamConnectFailure], response.Headers.GetValues(MeshHeaders.Reason));
+        Assert.Equal(1, mesh.Cluster().Endpoints.Single().State.Consecutive5xx);
+    }
+
     // ---- fault injection ----------------------------------------------------------------------
 
     [Theory]
