@@ -99,7 +99,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
         target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
 
-        var state = new AttemptState(request, decision, AttemptState.IsReplayable(request), original);
+        var state = new AttemptState(request, decision, AttemptState.IsReplayable(request), original) { CallerCancellation = cancellationToken };
         HttpResponseMessage response;
         try
         {
@@ -203,8 +203,13 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // A timeout (the route's or the attempt's) or the caller gave up; Polly tells which.
-            policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+            // A timeout (the route's or the attempt's) or the caller gave up; Polly tells which. A timeout
+            // counts against the endpoint, as in Envoy; the caller going away says nothing about it.
+            if (!state.CallerCancellation.IsCancellationRequested)
+            {
+                policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+            }
+
             throw;
         }
         finally

@@ -25,6 +25,9 @@ internal sealed class AttemptState(HttpRequestMessage request, RouteDecision dec
     /// <summary>Gets or sets the retries this request holds in its cluster's maxRetries budget.</summary>
     public int RetriesHeld { get; set; }
 
+    /// <summary>Gets the caller's own token: its cancellation is the caller giving up, not an upstream failure.</summary>
+    public CancellationToken CallerCancellation { get; init; }
+
     /// <summary>Gets or sets a value indicating whether the last attempt failed on its per-try timeout (not the caller's or the route's).</summary>
     public bool PerTryTimedOut { get; set; }
 

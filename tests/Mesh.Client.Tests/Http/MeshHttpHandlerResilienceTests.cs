@@ -468,6 +468,25 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
         Assert.Equal(5, _a.Requests);
     }
 
+    [Theory]
+    [InlineData("- route:\n  - destination: { host: reviews }")]                              // attempts under the retry pipeline
+    [InlineData("- retries: { attempts: 0 }\n  route:\n  - destination: { host: reviews }")]  // a single attempt, no pipeline
+    public async Task OutlierDetection_CallerCancels_NotCountedAgainstTheEndpoint(string http)
+    {
+        // Envoy updates outlier detection on upstream failures and timeouts, not when the downstream goes away.
+        _a.Hang = true;
+        await using var mesh = Mesh(Rule("outlierDetection: { consecutive5xxErrors: 1, maxEjectionPercent: 100 }"), Routes(http), _a);
+        using var caller = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        var call = mesh.Client.GetAsync(new Uri("http://reviews:9080/"), caller.Token);
+        await _a.WaitForRequestsAsync(1);
+        await caller.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        var a = mesh.Cluster().Endpoints.Single();
+        Assert.Equal((false, 0), (a.State.IsEjected, a.State.Consecutive5xx));
+    }
+
     [Fact]
     public async Task OutlierDetection_RouteTimeout_CountedAgainstTheEndpoint()
     {
