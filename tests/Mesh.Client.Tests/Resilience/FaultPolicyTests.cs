@@ -70,4 +70,19 @@ public class FaultPolicyTests
 
         Assert.Equal(new FaultPolicy(TimeSpan.Zero, 0, 503, 100), policy);
     }
+
+    [Fact]
+    public void Create_PercentageLeftOut_NoRequestFaulted()
+    {
+        // Istio: "If left unspecified, no request will be delayed" / "If not specified, no request will be aborted".
+        var policy = FaultPolicy.Create(new HttpFaultInjection
+        {
+            Delay = new FaultDelay { FixedDelay = TimeSpan.FromSeconds(7) },
+            Abort = new FaultAbort { HttpStatus = 500 },
+        });
+
+        Assert.Equal(new FaultPolicy(TimeSpan.FromSeconds(7), 0, 500, 0), policy);
+        Assert.False(FaultPolicy.Roll(policy!.DelayPercent, new ScriptedRandom()));
+        Assert.False(FaultPolicy.Roll(policy.AbortPercent, new ScriptedRandom()));
+    }
 }
