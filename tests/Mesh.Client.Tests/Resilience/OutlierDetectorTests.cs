@@ -132,6 +132,18 @@ public sealed class OutlierDetectorTests : IDisposable
     }
 
     [Fact]
+    public void Ejection_BaseLongerThan300Seconds_TheBaseIsTheCap()
+    {
+        // Envoy's max_ejection_time defaults to 300 s or base_ejection_time, whichever is larger.
+        var endpoints = TestEndpoints.Create(2);
+        var detector = Detector(endpoints, new OutlierDetection { Consecutive5xxErrors = 1, BaseEjectionTime = TimeSpan.FromSeconds(400), MaxEjectionPercent = 100 });
+
+        Fail(detector, endpoints[0], 1);
+
+        Assert.Equal(_time.GetUtcNow().AddSeconds(400).UtcTicks, endpoints[0].State.EjectedUntilTicks);
+    }
+
+    [Fact]
     public void Ejection_ReturnedEndpoint_CountStartsAgain()
     {
         var endpoints = TestEndpoints.Create(2);
