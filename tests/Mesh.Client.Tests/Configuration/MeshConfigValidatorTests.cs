@@ -412,6 +412,8 @@ public class MeshConfigValidatorTests
     [InlineData("fault: { abort: { percentage: { value: 100 }, httpStatus: 199 } }", "spec.http[0].fault.abort.httpStatus", "is 199; use an HTTP status from 200 to 599")]
     [InlineData("fault: { delay: { percentage: { value: 100 } } }", "spec.http[0].fault.delay.fixedDelay", "is required: the delay to inject, such as '7s'")]
     [InlineData("fault: {}", "spec.http[0].fault", "sets neither delay nor abort; set one or remove fault")]
+    [InlineData("fault: { delay: { percent: 150, fixedDelay: 1s } }", "spec.http[0].fault.delay.percentage", "is 150; use 0 to 100")]
+    [InlineData("fault: { delay: { percent: -5, fixedDelay: 1s } }", "spec.http[0].fault.delay.percentage", "is -5; use 0 to 100")]
     public void Validate_BadResilienceField_ReportedWithPathAndFix(string field, string expectedPath, string expectedMessage)
     {
         var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", $$"""
@@ -493,6 +495,33 @@ public class MeshConfigValidatorTests
                 ("spec.subsets[0].trafficPolicy." + expectedPath, expectedMessage),
             ],
             errors.Select(e => (e.Path, e.Message)));
+    }
+
+    [Fact]
+    public void Validate_FaultPercentageOutOfRangeInCode_Reported()
+    {
+        // Documents built in code skip the parser's range check of percentage.value; the validator still catches them.
+        var service = new VirtualService
+        {
+            ApiVersion = "networking.istio.io/v1",
+            Metadata = new ObjectMetadata { Name = "ratings" },
+            Spec = new VirtualServiceSpec
+            {
+                Hosts = ["ratings"],
+                Http =
+                [
+                    new HttpRoute
+                    {
+                        Route = [new HttpRouteDestination { Destination = new Destination { Host = "ratings" } }],
+                        Fault = new HttpFaultInjection { Abort = new FaultAbort { Percentage = 100.5, HttpStatus = 500 } },
+                    },
+                ],
+            },
+        };
+
+        var error = Assert.Single(MeshConfigValidator.Validate([service]));
+
+        Assert.Equal(("spec.http[0].fault.abort.percentage", "is 100.5; use 0 to 100"), (error.Path, error.Message));
     }
 
     [Fact]
