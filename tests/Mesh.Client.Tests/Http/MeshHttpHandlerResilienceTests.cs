@@ -8,7 +8,8 @@ namespace Mesh.Http.Tests;
 /// detection, end to end: a real mesh (<c>AddMesh</c>, static registry, IHttpClientFactory client
 /// on SocketsHttpHandler) in front of real Kestrel backends on loopback that fail on command.
 /// Time is fake (the mesh's TimeProvider is injected), so timeouts, delays and ejections move
-/// only when a test advances it; a RANDOM load balancer over a scripted random decides picks.
+/// only when a test advances it. Where the order of picks matters, a RANDOM load balancer over
+/// the scripted random decides them; elsewhere round robin starts at 0.
 /// </summary>
 public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
 {
@@ -241,7 +242,7 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
     [Fact]
     public async Task ConnectTimeout_ListenerNeverAccepts_RetriedOnConnectFailure_ReachesTheLiveEndpoint()
     {
-        using var dead = await DeadEndpoint.NotAcceptingAsync();
+        using var dead = DeadEndpoint.NotAccepting();
         await using var mesh = LiveMesh.Start(
             Rule(RandomLb + "\nconnectionPool: { tcp: { connectTimeout: 200ms } }"),
             [LiveMesh.Reviews(dead.Port), LiveMesh.Reviews(_a.Port)]);
@@ -257,7 +258,7 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
     [Fact]
     public async Task ConnectTimeout_NoRetryLeft_503UpstreamConnectFailure_CountedByOutlierDetection()
     {
-        using var dead = await DeadEndpoint.NotAcceptingAsync();
+        using var dead = DeadEndpoint.NotAccepting();
         await using var mesh = LiveMesh.Start(
             TestMesh.Yaml(
                 Rule("connectionPool: { tcp: { connectTimeout: 200ms } }\noutlierDetection: { consecutive5xxErrors: 5 }"),
@@ -313,10 +314,8 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
             - route:
               - destination: { host: reviews }
             """), _a);
-        var timers = mesh.Time.TimersCreated;
-
         var jason = mesh.GetAsync("/", ("end-user", "jason"));
-        await mesh.Time.WaitForTimersAsync(timers + 1, "the fault delay to arm its timer");
+        await mesh.Time.WaitForTimerAsync(TimeSpan.FromSeconds(7), "the fault delay to arm its 7 s timer");
         using (var other = await mesh.GetAsync())
         {
             Assert.Equal(HttpStatusCode.OK, other.StatusCode); // not delayed
@@ -354,6 +353,30 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
         using var third = await mesh.GetAsync();
         Assert.Equal(HttpStatusCode.OK, third.StatusCode); // the slot is free again
+    }
+
+    [Fact]
+    public async Task MaxConnections1Pending1_OneOnTheConnectionOneWaiting_TheNext503UpstreamOverflow()
+    {
+        _a.Hang = true;
+        await using var mesh = Mesh(Rule("connectionPool:\n  tcp: { maxConnections: 1 }\n  http: { http1MaxPendingRequests: 1 }"), Routes("- route:\n  - destination: { host: reviews }"), _a);
+
+        var onTheConnection = mesh.GetAsync();
+        await _a.WaitForRequestsAsync(1);
+        var waiting = mesh.GetAsync(); // the cluster's only connection is busy: it waits in the pool
+        await Eventually.WaitAsync(() => mesh.Cluster().Policy!.Limits!.Active == 2, "the second request to wait for the connection");
+        using var over = await Eventually.CompletesAsync(mesh.GetAsync(), "the request over the pending limit to fail fast");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, over.StatusCode);
+        Assert.Equal([MeshHeaders.UpstreamOverflow], over.Headers.GetValues(MeshHeaders.Reason));
+        Assert.Equal(1, _a.Requests); // one connection: the waiting request has not reached the backend
+
+        _a.Hang = false;
+        _a.Release();
+        using var first = await Eventually.CompletesAsync(onTheConnection, "the request on the connection to be answered");
+        using var second = await Eventually.CompletesAsync(waiting, "the waiting request to get the connection");
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        Assert.Equal(2, _a.Requests);
     }
 
     [Fact]
@@ -515,7 +538,7 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
     private static string Routes(string http) => TestMesh.VirtualService("reviews", "[reviews]", http);
 
     /// <summary>A DestinationRule for reviews; <paramref name="trafficPolicy"/> is the YAML under spec.trafficPolicy, unindented.</summary>
-    internal static string Rule(string trafficPolicy) => $$"""
+    private static string Rule(string trafficPolicy) => $$"""
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
         metadata: { name: reviews }

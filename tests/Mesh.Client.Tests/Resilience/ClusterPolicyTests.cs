@@ -95,6 +95,51 @@ public sealed class ClusterPolicyTests : IDisposable
     }
 
     [Fact]
+    public void Compile_SubsetTrafficPolicy_OverridesTheRulesFieldByField()
+    {
+        // Istio: a subset's trafficPolicy overrides the rule's, field by field (connectionPool, outlierDetection).
+        const string rule = """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews }
+            spec:
+              host: reviews
+              trafficPolicy:
+                connectionPool: { http: { http2MaxRequests: 10 } }
+              subsets:
+              - name: v1
+                labels: { version: v1 }
+              - name: v2
+                labels: { version: v2 }
+                trafficPolicy:
+                  connectionPool: { http: { http2MaxRequests: 1 } }
+              - name: v3
+                labels: { version: v3 }
+                trafficPolicy:
+                  outlierDetection: { consecutive5xxErrors: 2 }
+            """;
+        const string routes = """
+            - route:
+              - destination: { host: reviews, subset: v1 }
+                weight: 40
+              - destination: { host: reviews, subset: v2 }
+                weight: 30
+              - destination: { host: reviews, subset: v3 }
+                weight: 30
+            """;
+        var snapshot = TestMesh.Compile(TestMesh.Yaml(rule, TestMesh.VirtualService("reviews", "[reviews]", routes)), TestMesh.Reviews);
+
+        var v1 = snapshot.Clusters["outbound||v1|reviews.default.svc.cluster.local"].Policy;
+        var v2 = snapshot.Clusters["outbound||v2|reviews.default.svc.cluster.local"].Policy;
+        var v3 = snapshot.Clusters["outbound||v3|reviews.default.svc.cluster.local"].Policy;
+
+        Assert.Equal((10, false), (v1?.Limits?.MaxRequests, v1?.Outlier is not null));
+        Assert.Equal((1, false), (v2?.Limits?.MaxRequests, v2?.Outlier is not null));
+        Assert.Equal((10, 2), (v3?.Limits?.MaxRequests, v3?.Outlier?.Consecutive5xx)); // its own outlier detection, the rule's pool
+        snapshot.Retire();
+    }
+
+    [Fact]
     public void MeshTransports_Create_ExplicitSettings()
     {
         using var handler = MeshTransports.Create(new TransportSettings(TimeSpan.FromMilliseconds(250), 7, TimeSpan.FromSeconds(45)));

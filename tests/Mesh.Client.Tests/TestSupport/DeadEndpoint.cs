@@ -29,7 +29,7 @@ internal sealed class DeadEndpoint : IDisposable
     }
 
     /// <summary>A listener that never accepts, with its accept queue filled until a connect no longer completes.</summary>
-    public static async Task<DeadEndpoint> NotAcceptingAsync()
+    public static DeadEndpoint NotAccepting()
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -37,10 +37,18 @@ internal sealed class DeadEndpoint : IDisposable
         var endpoint = new DeadEndpoint(socket);
         for (var i = 0; i < 16; i++)
         {
-            var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            // A non-blocking connect, polled in the kernel: a busy thread pool cannot make a completed connect look pending.
+            var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
             endpoint._fillers.Add(filler);
-            var connect = filler.ConnectAsync(IPAddress.Loopback, endpoint.Port, TestContext.Current.CancellationToken).AsTask();
-            if (await Task.WhenAny(connect, Task.Delay(200, TestContext.Current.CancellationToken)) != connect)
+            try
+            {
+                filler.Connect(IPAddress.Loopback, endpoint.Port);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+            }
+
+            if (!filler.Poll(TimeSpan.FromMilliseconds(200), SelectMode.SelectWrite))
             {
                 return endpoint; // the queue is full: this connect, and the next, are left unanswered
             }
