@@ -213,6 +213,15 @@ public static class MeshConfigValidator
         {
             errors.Add(new ConfigError(doc, $"{path}.abort.httpStatus", abort.HttpStatus is null ? "is required: the status to return, such as 500" : $"is {abort.HttpStatus}; use an HTTP status from 200 to 599"));
         }
+
+        // The parser checks percentage.value where it reads it; this catches the deprecated integer percent and documents built in code.
+        foreach (var (percent, field) in new[] { (fault.Delay?.Percentage, "delay"), (fault.Abort?.Percentage, "abort") })
+        {
+            if (percent is < 0 or > 100)
+            {
+                errors.Add(new ConfigError(doc, $"{path}.{field}.percentage", $"is {percent.Value.ToString(CultureInfo.InvariantCulture)}; use 0 to 100"));
+            }
+        }
     }
 
     /// <summary>A document defined twice is reported once, as a duplicate, not again for each of its hosts.</summary>

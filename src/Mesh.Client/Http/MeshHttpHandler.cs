@@ -194,6 +194,13 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
             return Outcome.FromException<HttpResponseMessage>(new UpstreamException(UpstreamException.Classify(ex), ex));
         }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && ex.InnerException is TimeoutException)
+        {
+            // SocketsHttpHandler's ConnectTimeout (tcp.connectTimeout) ends in a cancellation nobody asked for;
+            // Envoy counts a connect timeout as a connection failure.
+            policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+            return Outcome.FromException<HttpResponseMessage>(new UpstreamException(UpstreamFailure.ConnectFailure, ex));
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // A timeout (the route's or the attempt's) counts against the endpoint, as in Envoy; the caller giving up does not.

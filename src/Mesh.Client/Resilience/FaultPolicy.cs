@@ -2,14 +2,14 @@ using Mesh.Configuration;
 
 namespace Mesh.Resilience;
 
-/// <summary>A route's fault injection, compiled: a delay and/or an abort, each on a share of requests.</summary>
+/// <summary>A route's fault injection, compiled: a delay and/or an abort, each on a share of requests (none when the share is left out, as in Istio).</summary>
 internal sealed record FaultPolicy(TimeSpan Delay, double DelayPercent, int AbortStatus, double AbortPercent)
 {
     public static FaultPolicy? Create(HttpFaultInjection? fault) => fault is null ? null : new FaultPolicy(
         fault.Delay?.FixedDelay ?? TimeSpan.Zero,
-        fault.Delay is null ? 0 : fault.Delay.Percentage ?? 100,
+        fault.Delay?.Percentage ?? 0,
         fault.Abort?.HttpStatus ?? 0,
-        fault.Abort is null ? 0 : fault.Abort.Percentage ?? 100);
+        fault.Abort?.Percentage ?? 0);
 
     /// <summary>Rolls against a percentage with one number in [0, 1,000,000): exact to 0.0001%.</summary>
     public static bool Roll(double percent, Snapshot.IMeshRandom random) =>

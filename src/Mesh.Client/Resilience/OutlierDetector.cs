@@ -5,10 +5,11 @@ namespace Mesh.Resilience;
 
 /// <summary>
 /// Envoy's outlier detection for one cluster: an endpoint with N consecutive 5xx (or gateway)
-/// errors is ejected for baseEjectionTime × (times ejected), capped at 300 s, unless that would
-/// eject more than maxEjectionPercent (one ejection is always allowed); every interval, endpoints
-/// whose time is up return. When fewer than minHealthPercent of the endpoints are available,
-/// every endpoint is used (panic). Picks read <see cref="Available"/>: one volatile array.
+/// errors is ejected for baseEjectionTime × (times ejected), capped at 300 s (or at baseEjectionTime
+/// if longer), unless that would eject more than maxEjectionPercent (one ejection is always
+/// allowed); every interval, endpoints whose time is up return. When fewer than minHealthPercent
+/// of the endpoints are available, every endpoint is used (panic). Picks read
+/// <see cref="Available"/>: one volatile array.
 /// </summary>
 internal sealed class OutlierDetector : IDisposable
 {
@@ -81,8 +82,10 @@ internal sealed class OutlierDetector : IDisposable
                 return;
             }
 
+            // Envoy's max_ejection_time: 300 s, or the base ejection time if that is longer.
             var multiplier = endpoint.State.Ejections + 1;
-            var duration = TimeSpan.FromTicks(Math.Min(BaseEjectionTime.Ticks * multiplier, MaxEjectionTime.Ticks));
+            var cap = Math.Max(MaxEjectionTime.Ticks, BaseEjectionTime.Ticks);
+            var duration = TimeSpan.FromTicks(Math.Min(BaseEjectionTime.Ticks * multiplier, cap));
             if (!endpoint.State.TryEject((_time.GetUtcNow() + duration).UtcTicks))
             {
                 return;
@@ -120,8 +123,10 @@ internal sealed class OutlierDetector : IDisposable
     {
         var available = _endpoints.Where(e => !e.State.IsEjected).ToArray();
 
-        // Panic: too few healthy endpoints left, so outlier detection steps aside and all are used.
-        var panic = available.Length == 0 || available.Length * 100 < MinHealthPercent * _endpoints.Length;
+        // Panic (Envoy's healthy panic threshold, Istio's minHealthPercent): too few endpoints left, so
+        // outlier detection steps aside and all are used. At Istio's default of 0 there is no panic:
+        // with every endpoint ejected there is no healthy upstream.
+        var panic = MinHealthPercent > 0 && available.Length * 100 < MinHealthPercent * _endpoints.Length;
         Volatile.Write(ref _available, panic || available.Length == _endpoints.Length ? _endpoints : available);
     }
 

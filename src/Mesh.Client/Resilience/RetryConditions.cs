@@ -128,11 +128,15 @@ internal sealed class RetryConditions
         return false;
     }
 
-    /// <summary>Whether a failure to get a response is worth retrying.</summary>
+    /// <summary>
+    /// Whether a failure to get a response is worth retrying. As Envoy's wouldRetryFromReset: reset, 5xx
+    /// and gateway-error retry every kind (each ends as a 503 or 504), connect-failure and refused-stream
+    /// only their own; a per-try timeout resets the stream, so it counts as a reset.
+    /// </summary>
     public bool ShouldRetry(UpstreamFailure failure) => failure switch
     {
-        UpstreamFailure.ConnectFailure => (_conditions & (Condition.ConnectFailure | Condition.FiveXx | Condition.GatewayError)) != 0,
-        UpstreamFailure.RefusedStream => (_conditions & (Condition.RefusedStream | Condition.FiveXx | Condition.Reset)) != 0,
+        UpstreamFailure.ConnectFailure => (_conditions & (Condition.ConnectFailure | Condition.Reset | Condition.FiveXx | Condition.GatewayError)) != 0,
+        UpstreamFailure.RefusedStream => (_conditions & (Condition.RefusedStream | Condition.Reset | Condition.FiveXx | Condition.GatewayError)) != 0,
         UpstreamFailure.Reset => (_conditions & (Condition.Reset | Condition.FiveXx | Condition.GatewayError)) != 0,
         UpstreamFailure.PerTryTimeout => (_conditions & (Condition.Reset | Condition.FiveXx | Condition.GatewayError)) != 0,
         _ => false,

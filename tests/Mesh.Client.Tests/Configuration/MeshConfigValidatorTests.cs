@@ -401,6 +401,154 @@ public class MeshConfigValidatorTests
         Assert.Equal((expectedPath, expectedMessage), (error.Path, error.Message));
     }
 
+    [Theory]
+    [InlineData("retries: { attempts: 2, retryOn: '5xx,bogus' }", "spec.http[0].retries.retryOn", "'bogus' is not a retry condition Mesh knows; use 5xx, gateway-error, reset, connect-failure, refused-stream, retriable-4xx, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable or an HTTP status such as 503")]
+    [InlineData("retries: { attempts: 2, retryOn: '5XX' }", "spec.http[0].retries.retryOn", "'5XX' is not a retry condition Mesh knows; use 5xx, gateway-error, reset, connect-failure, refused-stream, retriable-4xx, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable or an HTTP status such as 503")]
+    [InlineData("retries: { attempts: 2, retryOn: '700' }", "spec.http[0].retries.retryOn", "'700' is not a retry condition Mesh knows; use 5xx, gateway-error, reset, connect-failure, refused-stream, retriable-4xx, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable or an HTTP status such as 503")]
+    [InlineData("retries: { attempts: -1 }", "spec.http[0].retries.attempts", "is -1; use 0 (no retries) or more")]
+    [InlineData("retries: { attempts: 2, perTryTimeout: 0s }", "spec.http[0].retries.perTryTimeout", "must be more than 0, such as '2s'")]
+    [InlineData("fault: { abort: { percentage: { value: 100 } } }", "spec.http[0].fault.abort.httpStatus", "is required: the status to return, such as 500")]
+    [InlineData("fault: { abort: { percentage: { value: 100 }, httpStatus: 600 } }", "spec.http[0].fault.abort.httpStatus", "is 600; use an HTTP status from 200 to 599")]
+    [InlineData("fault: { abort: { percentage: { value: 100 }, httpStatus: 199 } }", "spec.http[0].fault.abort.httpStatus", "is 199; use an HTTP status from 200 to 599")]
+    [InlineData("fault: { delay: { percentage: { value: 100 } } }", "spec.http[0].fault.delay.fixedDelay", "is required: the delay to inject, such as '7s'")]
+    [InlineData("fault: {}", "spec.http[0].fault", "sets neither delay nor abort; set one or remove fault")]
+    [InlineData("fault: { delay: { percent: 150, fixedDelay: 1s } }", "spec.http[0].fault.delay.percentage", "is 150; use 0 to 100")]
+    [InlineData("fault: { delay: { percent: -5, fixedDelay: 1s } }", "spec.http[0].fault.delay.percentage", "is -5; use 0 to 100")]
+    public void Validate_BadResilienceField_ReportedWithPathAndFix(string field, string expectedPath, string expectedMessage)
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", $$"""
+            - route:
+              - destination: { host: reviews }
+              {{field}}
+            """)));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal((expectedPath, expectedMessage), (error.Path, error.Message));
+    }
+
+    [Theory]
+    [InlineData("timeout: 2s\n  retries: { attempts: 3, perTryTimeout: 500ms, retryOn: 'gateway-error,connect-failure,refused-stream,503', retryRemoteLocalities: true }")]
+    [InlineData("retries: { attempts: 0 }")]
+    [InlineData("timeout: 0s")]
+    [InlineData("fault: { delay: { percentage: { value: 0.1 }, fixedDelay: 7s }, abort: { percentage: { value: 100 }, httpStatus: 500 } }")]
+    [InlineData("fault: { delay: { percent: 50, fixedDelay: 1ms } }")]
+    public void Validate_GoodResilienceFields_NoErrors(string field)
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", $$"""
+            - route:
+              - destination: { host: reviews }
+              {{field}}
+            """)));
+
+        Assert.Empty(MeshConfigValidator.Validate(documents));
+    }
+
+    [Theory]
+    [InlineData("delay: { percentage: { value: 100.5 }, fixedDelay: 1s }", "spec.http[0].fault.delay.percentage.value", "must be between 0 and 100, not 100.5")]
+    [InlineData("abort: { percentage: { value: -1 }, httpStatus: 500 }", "spec.http[0].fault.abort.percentage.value", "must be between 0 and 100, not -1")]
+    public void Parse_FaultPercentageOutOfRange_Reported(string fault, string expectedPath, string expectedMessage)
+    {
+        // Istio's Percent is checked where it is read: the parser reports it, with its line.
+        var result = MeshDocumentParser.Parse(VirtualService("reviews", "[reviews]", $"- route:\n  - destination: {{ host: reviews }}\n  fault: {{ {fault} }}"), "vs.yaml");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(expectedPath, error.Path);
+        Assert.StartsWith(expectedMessage, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("connectionPool: { tcp: { maxConnections: 0 } }", "connectionPool.tcp.maxConnections", "is 0; use 1 or more (leave it out for no limit)")]
+    [InlineData("connectionPool: { tcp: { connectTimeout: 0s } }", "connectionPool.tcp.connectTimeout", "must be more than 0, such as '1s'")]
+    [InlineData("connectionPool: { http: { http1MaxPendingRequests: -1 } }", "connectionPool.http.http1MaxPendingRequests", "is -1; use 1 or more (leave it out for no limit)")]
+    [InlineData("connectionPool: { http: { http2MaxRequests: 0 } }", "connectionPool.http.http2MaxRequests", "is 0; use 1 or more (leave it out for no limit)")]
+    [InlineData("connectionPool: { http: { maxRequestsPerConnection: 0 } }", "connectionPool.http.maxRequestsPerConnection", "is 0; use 1 or more (leave it out for no limit)")]
+    [InlineData("connectionPool: { http: { idleTimeout: 0s } }", "connectionPool.http.idleTimeout", "must be more than 0, such as '1s'")]
+    [InlineData("connectionPool: { http: { maxRetries: -1 } }", "connectionPool.http.maxRetries", "is -1; use 0 or more")]
+    [InlineData("outlierDetection: { consecutive5xxErrors: -1 }", "outlierDetection.consecutive5xxErrors", "is -1; use 0 (off) or more")]
+    [InlineData("outlierDetection: { consecutiveGatewayErrors: -2 }", "outlierDetection.consecutiveGatewayErrors", "is -2; use 0 (off) or more")]
+    [InlineData("outlierDetection: { interval: 0s }", "outlierDetection.interval", "must be more than 0, such as '1s'")]
+    [InlineData("outlierDetection: { baseEjectionTime: 0s }", "outlierDetection.baseEjectionTime", "must be more than 0, such as '1s'")]
+    [InlineData("outlierDetection: { maxEjectionPercent: 101 }", "outlierDetection.maxEjectionPercent", "is 101; use 0 to 100")]
+    [InlineData("outlierDetection: { maxEjectionPercent: -1 }", "outlierDetection.maxEjectionPercent", "is -1; use 0 to 100")]
+    [InlineData("outlierDetection: { minHealthPercent: 120 }", "outlierDetection.minHealthPercent", "is 120; use 0 to 100")]
+    public void Validate_BadTrafficPolicyField_ReportedForTheRuleAndTheSubset(string policy, string expectedPath, string expectedMessage)
+    {
+        var documents = Parse(("dr.yaml", $$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews }
+            spec:
+              host: reviews
+              trafficPolicy: { {{policy}} }
+              subsets:
+              - name: v1
+                labels: { version: v1 }
+                trafficPolicy: { {{policy}} }
+            """));
+
+        var errors = MeshConfigValidator.Validate(documents);
+
+        Assert.Equal(
+            [
+                ("spec.trafficPolicy." + expectedPath, expectedMessage),
+                ("spec.subsets[0].trafficPolicy." + expectedPath, expectedMessage),
+            ],
+            errors.Select(e => (e.Path, e.Message)));
+    }
+
+    [Fact]
+    public void Validate_FaultPercentageOutOfRangeInCode_Reported()
+    {
+        // Documents built in code skip the parser's range check of percentage.value; the validator still catches them.
+        var service = new VirtualService
+        {
+            ApiVersion = "networking.istio.io/v1",
+            Metadata = new ObjectMetadata { Name = "ratings" },
+            Spec = new VirtualServiceSpec
+            {
+                Hosts = ["ratings"],
+                Http =
+                [
+                    new HttpRoute
+                    {
+                        Route = [new HttpRouteDestination { Destination = new Destination { Host = "ratings" } }],
+                        Fault = new HttpFaultInjection { Abort = new FaultAbort { Percentage = 100.5, HttpStatus = 500 } },
+                    },
+                ],
+            },
+        };
+
+        var error = Assert.Single(MeshConfigValidator.Validate([service]));
+
+        Assert.Equal(("spec.http[0].fault.abort.percentage", "is 100.5; use 0 to 100"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_GoodTrafficPolicy_NoErrors()
+    {
+        var documents = Parse(("dr.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews }
+            spec:
+              host: reviews
+              trafficPolicy:
+                connectionPool:
+                  tcp: { maxConnections: 100, connectTimeout: 30ms }
+                  http: { http1MaxPendingRequests: 1, http2MaxRequests: 1000, maxRequestsPerConnection: 10, maxRetries: 0, idleTimeout: 1h }
+                outlierDetection:
+                  consecutive5xxErrors: 0
+                  consecutiveGatewayErrors: 7
+                  interval: 5m
+                  baseEjectionTime: 15m
+                  maxEjectionPercent: 100
+                  minHealthPercent: 0
+            """));
+
+        Assert.Empty(MeshConfigValidator.Validate(documents));
+    }
+
     [Fact]
     public void Validate_SeveralErrors_AllReportedAtOnce()
     {
