@@ -17,6 +17,7 @@ public class RoutePickBenchmarks
     // reviews: 10 routes matching on headers, uri prefixes and regexes; the last one splits 50/30/20 over v1/v2/v3.
     // ratings: no VirtualService; a ring hash on the end-user header.
     // details: no VirtualService and no DestinationRule; round robin over every instance.
+    // profiles: Istio's end-user routing at scale (see EndUserTable).
     private const string Config = """
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
@@ -114,6 +115,50 @@ public class RoutePickBenchmarks
               weight: 20
         """;
 
+    // profiles: Istio's walkthrough (end-user: jason goes to v2) at scale. Routes 0-8 each send one
+    // user, or a uri prefix for that user's beta pages, to a subset; route 9 splits 50/30/20.
+    private static readonly string EndUserTable = $$"""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: profiles
+        spec:
+          host: profiles
+          subsets:
+          - name: v1
+            labels: {version: v1}
+          - name: v2
+            labels: {version: v2}
+          - name: v3
+            labels: {version: v3}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: profiles
+        spec:
+          hosts: [profiles]
+          http:
+        {{string.Concat(Enumerable.Range(0, 9).Select(static i => $$"""
+          - name: user-{{i}}
+            match:
+            - headers:
+                end-user: {exact: "user-{{i}}"}
+            - uri: {prefix: /beta/user-{{i}}/}
+            route:
+            - destination: {host: profiles, subset: "v{{i % 2 + 2}}"}
+
+        """))}}
+          - name: weighted
+            route:
+            - destination: {host: profiles, subset: v1}
+              weight: 50
+            - destination: {host: profiles, subset: v2}
+              weight: 30
+            - destination: {host: profiles, subset: v3}
+              weight: 20
+        """;
+
     private MeshSnapshot _snapshot = null!;
     private HttpRequestMessage _lastRoute = null!;
     private HttpRequestMessage _lastRouteParsedUserAgent = null!;
@@ -121,11 +166,12 @@ public class RoutePickBenchmarks
     private HttpRequestMessage _roundRobin = null!;
     private HttpRequestMessage _ringHash = null!;
     private HttpRequestMessage _unknownHost = null!;
+    private HttpRequestMessage _endUserTable = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        var parsed = MeshDocumentParser.Parse(Config, "benchmark.yaml");
+        var parsed = MeshDocumentParser.Parse(Config + "\n---\n" + EndUserTable, "benchmark.yaml");
         if (parsed.Errors.Count > 0)
         {
             throw new MeshConfigException(parsed.Errors);
@@ -137,6 +183,7 @@ public class RoutePickBenchmarks
             [ServiceKey.Parse("reviews", identity.Namespace)] = Instances("reviews", 9080, ["v1", "v2", "v3"]),
             [ServiceKey.Parse("ratings", identity.Namespace)] = Instances("ratings", 9180, ["v1"]),
             [ServiceKey.Parse("details", identity.Namespace)] = Instances("details", 9280, ["v1"]),
+            [ServiceKey.Parse("profiles", identity.Namespace)] = Instances("profiles", 9380, ["v1", "v2", "v3"]),
         };
         var compiler = new MeshSnapshotCompiler(identity, SharedMeshRandom.Instance, static _ => new EndpointState());
         _snapshot = compiler.Compile(1, parsed.Documents, instances);
@@ -152,6 +199,8 @@ public class RoutePickBenchmarks
         _roundRobin = Request("http://details:9080/details/42");
         _ringHash = Request("http://ratings:9080/ratings/42", ("end-user", "alice"));
         _unknownHost = Request("http://example.com/index.html");
+        _endUserTable = Request("http://profiles:9080/profiles/42", ("end-user", "alice"), ("x-canary", "false"));
+        _endUserTable.Headers.TryAddWithoutValidation("user-agent", userAgent);
 
         Expect(_lastRoute, RouteOutcome.Routed, "weighted");
         Expect(_lastRouteParsedUserAgent, RouteOutcome.Routed, "weighted");
@@ -159,12 +208,13 @@ public class RoutePickBenchmarks
         Expect(_roundRobin, RouteOutcome.Routed, "default");
         Expect(_ringHash, RouteOutcome.Routed, "default");
         Expect(_unknownHost, RouteOutcome.NotMeshHost, null);
+        Expect(_endUserTable, RouteOutcome.Routed, "weighted");
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var request in (HttpRequestMessage[])[_lastRoute, _lastRouteParsedUserAgent, _firstRoute, _roundRobin, _ringHash, _unknownHost])
+        foreach (var request in (HttpRequestMessage[])[_lastRoute, _lastRouteParsedUserAgent, _firstRoute, _roundRobin, _ringHash, _unknownHost, _endUserTable])
         {
             request.Dispose();
         }
@@ -196,6 +246,10 @@ public class RoutePickBenchmarks
     /// <summary>A host the mesh does not know: the cost added to a request that passes through.</summary>
     [Benchmark]
     public int UnknownHost_PassThrough() => (int)MeshRouter.Route(_snapshot, _unknownHost).Outcome;
+
+    /// <summary>Istio's end-user routing at scale: routes 0-8 match one user each (or a uri prefix) and fail; the 10th splits 50/30/20.</summary>
+    [Benchmark]
+    public object? TenRoutes_EndUserTable_LastRoute() => MeshRouter.Route(_snapshot, _endUserTable).Endpoint;
 
     private static ServiceInstance[] Instances(string service, int firstPort, string[] versions)
     {

@@ -20,11 +20,13 @@ internal sealed class RingHashLoadBalancer : LoadBalancer
     private readonly IMeshRandom _random;
     private readonly ulong _sourceIpHash;
     private readonly MeshEndpoint[] _all;
+    private readonly string _headerName;
 
     public RingHashLoadBalancer(MeshEndpoint[] endpoints, HashKeySource source, string keyName, long minimumRingSize, string sourceAddress, IMeshRandom random)
     {
         Source = source;
         KeyName = keyName;
+        _headerName = source == HashKeySource.Header ? RequestValues.CanonicalHeaderName(keyName) : keyName;
         _random = random;
         _sourceIpHash = Hash(sourceAddress);
         _all = endpoints;
@@ -140,7 +142,7 @@ internal sealed class RingHashLoadBalancer : LoadBalancer
 
     private ReadOnlySpan<char> GetKey(HttpRequestMessage request) => Source switch
     {
-        HashKeySource.Header => RequestValues.Header(request, KeyName),
+        HashKeySource.Header => RequestValues.Header(request, _headerName),
         HashKeySource.Cookie => RequestValues.Cookie(request, KeyName),
         HashKeySource.QueryParameter => RequestValues.QueryParameter(request.RequestUri, KeyName),
         _ => default,

@@ -3,29 +3,67 @@ using Mesh.Http;
 
 namespace Mesh.Routing;
 
-/// <summary>One compiled match block: every condition must hold.</summary>
+/// <summary>One compiled match block: every condition must hold. <see cref="ServiceRoutes"/> tests the conditions, cheapest first.</summary>
 internal sealed class RouteMatch
 {
     private readonly StringMatcher? _uri;
-    private readonly StringMatcher? _scheme;
-    private readonly StringMatcher? _method;
-    private readonly StringMatcher? _authority;
-    private readonly (string Name, StringMatcher Matcher)[] _headers;
-    private readonly (string Name, StringMatcher Matcher)[] _withoutHeaders;
-    private readonly (string Name, StringMatcher Matcher)[] _queryParams;
-    private readonly int? _port;
+    private readonly MatchCondition[] _conditions;
 
+    /// <summary>Compiles a match block on its own, with header slots of its own.</summary>
     public RouteMatch(HttpMatchRequest match)
+        : this(match, new HeaderSlotMap())
+    {
+    }
+
+    /// <summary>Compiles a match block of a route table whose headers share <paramref name="headerSlots"/>.</summary>
+    public RouteMatch(HttpMatchRequest match, HeaderSlotMap headerSlots)
     {
         Source = match;
         _uri = match.Uri is null ? null : new StringMatcher(match.Uri, match.IgnoreUriCase);
-        _scheme = match.Scheme is null ? null : new StringMatcher(match.Scheme);
-        _method = match.Method is null ? null : new StringMatcher(match.Method);
-        _authority = match.Authority is null ? null : new StringMatcher(match.Authority);
-        _headers = match.Headers.Select(h => (h.Key, new StringMatcher(h.Value))).ToArray();
-        _withoutHeaders = match.WithoutHeaders.Select(h => (h.Key, new StringMatcher(h.Value))).ToArray();
-        _queryParams = match.QueryParams.Select(q => (q.Key, new StringMatcher(q.Value))).ToArray();
-        _port = match.Port;
+
+        var conditions = new List<MatchCondition>();
+        if (_uri is not null)
+        {
+            conditions.Add(MatchCondition.Uri(_uri));
+        }
+
+        if (match.Scheme is not null)
+        {
+            conditions.Add(MatchCondition.Scheme(new StringMatcher(match.Scheme)));
+        }
+
+        if (match.Method is not null)
+        {
+            conditions.Add(MatchCondition.Method(new StringMatcher(match.Method)));
+        }
+
+        if (match.Port is { } port)
+        {
+            conditions.Add(MatchCondition.Port(port));
+        }
+
+        if (match.Authority is not null)
+        {
+            conditions.Add(MatchCondition.Authority(new StringMatcher(match.Authority)));
+        }
+
+        foreach (var (name, value) in match.Headers)
+        {
+            conditions.Add(MatchCondition.Header(RequestValues.CanonicalHeaderName(name), headerSlots.SlotOf(name), new StringMatcher(value)));
+        }
+
+        foreach (var (name, value) in match.WithoutHeaders)
+        {
+            conditions.Add(MatchCondition.WithoutHeader(RequestValues.CanonicalHeaderName(name), headerSlots.SlotOf(name), new StringMatcher(value)));
+        }
+
+        foreach (var (name, value) in match.QueryParams)
+        {
+            conditions.Add(MatchCondition.QueryParam(name, new StringMatcher(value)));
+        }
+
+        // OrderBy is stable: conditions of equal cost keep the order above.
+        _conditions = [.. conditions.OrderBy(c => c.Cost)];
     }
 
     public HttpMatchRequest Source { get; }
@@ -33,64 +71,9 @@ internal sealed class RouteMatch
     /// <summary>Gets the prefix of a uri prefix match, which rewrite.uri replaces.</summary>
     public string? UriPrefix => _uri?.Prefix;
 
-    public bool IsMatch(HttpRequestMessage request)
-    {
-        var uri = request.RequestUri!;
-        if (_uri is not null && !_uri.IsMatch(uri.AbsolutePath))
-        {
-            return false;
-        }
+    /// <summary>Gets the conditions in the order they are tested.</summary>
+    internal ReadOnlySpan<MatchCondition> Conditions => _conditions;
 
-        if (_scheme is not null && !_scheme.IsMatch(uri.Scheme))
-        {
-            return false;
-        }
-
-        if (_method is not null && !_method.IsMatch(request.Method.Method))
-        {
-            return false;
-        }
-
-        if (_port is { } port && uri.Port != port)
-        {
-            return false;
-        }
-
-        if (_authority is not null && !_authority.IsMatch(request.Headers.Host ?? uri.Authority))
-        {
-            return false;
-        }
-
-        foreach (var (name, matcher) in _headers)
-        {
-            if (!RequestValues.TryGetHeader(request, name, out var value) || !matcher.IsMatch(value))
-            {
-                return false;
-            }
-        }
-
-        foreach (var (name, matcher) in _withoutHeaders)
-        {
-            if (RequestValues.TryGetHeader(request, name, out var value) && matcher.IsMatch(value))
-            {
-                return false;
-            }
-        }
-
-        foreach (var (name, matcher) in _queryParams)
-        {
-            if (!RequestValues.TryGetQueryParameter(uri, name, out var raw))
-            {
-                return false;
-            }
-
-            var value = raw.ContainsAny('%', '+') ? Uri.UnescapeDataString(raw.ToString().Replace('+', ' ')) : raw;
-            if (!matcher.IsMatch(value))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>Gets the kinds of the conditions in the order they are tested.</summary>
+    internal IEnumerable<MatchConditionKind> ConditionOrder => _conditions.Select(c => c.Kind);
 }

@@ -118,12 +118,15 @@ internal sealed class MeshSnapshotCompiler(
     private CompiledRoute[] CompileRoutes(VirtualService service, string ns, Func<ServiceKey, string?, int?, MeshCluster> getCluster)
     {
         var routes = new List<CompiledRoute>();
+
+        // One slot per distinct header name across the table, so a request reads each header once.
+        var headerSlots = new HeaderSlotMap();
         for (var r = 0; r < service.Spec.Http.Count; r++)
         {
             var route = service.Spec.Http[r];
 
             // sourceLabels and sourceNamespace are facts about this caller, so they are decided here, once.
-            var matches = route.Match.Where(AppliesToCaller).Select(m => new RouteMatch(m)).ToArray();
+            var matches = route.Match.Where(AppliesToCaller).Select(m => new RouteMatch(m, headerSlots)).ToArray();
             if (route.Match.Count > 0 && matches.Length == 0)
             {
                 continue; // no match block can apply to this caller
@@ -221,7 +224,7 @@ internal sealed class MeshSnapshotCompiler(
         {
             "LEAST_REQUEST" or "LEAST_CONN" => new LeastRequestLoadBalancer(random),
             "RANDOM" => new RandomLoadBalancer(random),
-            _ => new RoundRobinLoadBalancer(random.Next(Math.Max(endpoints.Length, 1))),
+            _ => new RoundRobinLoadBalancer(random.Next(Math.Max(endpoints.Length, 1)), endpoints.Length),
         };
     }
 }
