@@ -27,7 +27,11 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     private readonly MeshStateFile _stateFile;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _initGate = new(1, 1);
+    private static readonly TimeSpan PersistDelay = TimeSpan.FromMilliseconds(200);
     private bool _initialized;
+    private ITimer? _persistTimer;
+    private bool _persistScheduled;
+    private MeshState? _toPersist;
     private int _disposed;
 
     // Guarded by _gate: the latest raw state from each watch.
@@ -145,7 +149,34 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
             return;
         }
 
-        _stateFile.Save(state, _time.GetUtcNow(), _logger);
+        // Writing the file is off the update's path and coalesced: a burst of updates is written once,
+        // PersistDelay after the first. A crash inside that window loses only those updates' copy.
+        lock (_gate)
+        {
+            _toPersist = state;
+            _persistTimer ??= _time.CreateTimer(static s => ((ConsulRegistry)s!).Persist(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (!_persistScheduled)
+            {
+                _persistScheduled = true;
+                _persistTimer.Change(PersistDelay, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void Persist()
+    {
+        MeshState? state;
+        lock (_gate)
+        {
+            state = _toPersist;
+            _toPersist = null;
+            _persistScheduled = false;
+        }
+
+        if (state is not null)
+        {
+            _stateFile.Save(state, _time.GetUtcNow(), _logger);
+        }
     }
 
     /// <summary>Starts the health watch of <paramref name="service"/> (once) and waits for its first answer.</summary>
@@ -243,6 +274,8 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
             return;
         }
 
+        _persistTimer?.Dispose();
+        Persist(); // what was waiting to be written is written before the registry goes
         await _configWatch.DisposeAsync().ConfigureAwait(false);
         await _catalogWatch.DisposeAsync().ConfigureAwait(false);
         foreach (var subscription in _subscriptions.Values)
