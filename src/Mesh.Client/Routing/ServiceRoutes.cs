@@ -55,31 +55,6 @@ internal sealed class ServiceRoutes
         }
     }
 
-    private HeaderIndex[] BuildIndexes()
-    {
-        var exact = _blocks
-            .Select((block, b) => (Block: b, Header: block.Start < block.End ? _conditions[block.Start].ExactHeader : null))
-            .Where(x => x.Header is { Slot: >= 0 and < RequestView.HeaderSlotCount })
-            .GroupBy(x => x.Header!.Value.Slot)
-            .Where(g => g.Count() >= MinIndexedBlocks)
-            .ToArray();
-        var indexes = new HeaderIndex[exact.Length];
-        for (var i = 0; i < exact.Length; i++)
-        {
-            var byValue = exact[i]
-                .GroupBy(x => x.Header!.Value.Value, StringComparer.Ordinal)
-                .ToFrozenDictionary(g => g.Key, g => g.Aggregate(0UL, (mask, x) => mask | (1UL << x.Block)), StringComparer.Ordinal);
-            var first = exact[i].First().Header!.Value;
-            indexes[i] = new HeaderIndex(first.Name, first.Slot, exact[i].Aggregate(0UL, (mask, x) => mask | (1UL << x.Block)), byValue);
-            foreach (var x in exact[i])
-            {
-                _blocks[x.Block] = _blocks[x.Block] with { Index = i };
-            }
-        }
-
-        return indexes;
-    }
-
     public ServiceKey Service { get; }
 
     public CompiledRoute[] Routes { get; }
@@ -181,6 +156,31 @@ internal sealed class ServiceRoutes
 
         matchIndex = -1;
         return null;
+    }
+
+    private HeaderIndex[] BuildIndexes()
+    {
+        var exact = _blocks
+            .Select((block, b) => (Block: b, Header: block.Start < block.End ? _conditions[block.Start].ExactHeader : null))
+            .Where(x => x.Header is { Slot: >= 0 and < RequestView.HeaderSlotCount })
+            .GroupBy(x => x.Header!.Value.Slot)
+            .Where(g => g.Count() >= MinIndexedBlocks)
+            .ToArray();
+        var indexes = new HeaderIndex[exact.Length];
+        for (var i = 0; i < exact.Length; i++)
+        {
+            var byValue = exact[i]
+                .GroupBy(x => x.Header!.Value.Value, StringComparer.Ordinal)
+                .ToFrozenDictionary(g => g.Key, g => g.Aggregate(0UL, (mask, x) => mask | (1UL << x.Block)), StringComparer.Ordinal);
+            var first = exact[i].First().Header!.Value;
+            indexes[i] = new HeaderIndex(first.Name, first.Slot, exact[i].Aggregate(0UL, (mask, x) => mask | (1UL << x.Block)), byValue);
+            foreach (var x in exact[i])
+            {
+                _blocks[x.Block] = _blocks[x.Block] with { Index = i };
+            }
+        }
+
+        return indexes;
     }
 
     /// <summary>A match block: its conditions, its route, its index in the route, and the header index that covers it (or -1).</summary>
