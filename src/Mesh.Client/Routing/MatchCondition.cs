@@ -39,6 +39,10 @@ internal readonly struct MatchCondition
 
     public MatchConditionKind Kind { get; }
 
+    /// <summary>Gets the header's slot, lookup name and value when this is a case-sensitive exact header match.</summary>
+    public (int Slot, string Name, string Value)? ExactHeader =>
+        Kind == MatchConditionKind.Header && _test == ValueTest.Exact ? (_slot, _name, _literal!) : null;
+
     /// <summary>
     /// Gets a rough rank of what the condition costs, lowest first: values the request already holds,
     /// then the Host header, other headers, the query string; a regex (one the matcher could not turn
@@ -80,39 +84,50 @@ internal readonly struct MatchCondition
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsMatch(ref RequestView request)
     {
-        switch (Kind)
+        // Headers and the path are most of what route tables test: plain branches, not a jump table.
+        if (Kind == MatchConditionKind.Header)
         {
-            case MatchConditionKind.Header:
-                return request.TryGetHeader(_name, _slot, out var value) && Test(value);
-            case MatchConditionKind.Uri:
-                return Test(request.Path);
-            case MatchConditionKind.Method:
-                return Test(request.Request.Method.Method);
-            case MatchConditionKind.Port:
-                return request.Uri.Port == _port;
-            default:
-                return IsOtherMatch(ref request);
+            return request.GetHeader(_name, _slot) is { } value && Test(value);
         }
+
+        if (Kind == MatchConditionKind.Uri)
+        {
+            return Test(request.Path);
+        }
+
+        return IsOtherMatch(ref request);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Test(string value) => _test switch
+    private bool Test(string value)
     {
-        ValueTest.Exact => value.AsSpan().SequenceEqual(_literal),
-        ValueTest.Prefix => value.AsSpan().StartsWith(_literal),
-        _ => _matcher!.IsMatch(value),
-    };
+        // Ordinal exact and prefix tests reject on the length or the first character without a call.
+        var literal = _literal!;
+        switch (_test)
+        {
+            case ValueTest.Exact:
+                return value.Length == literal.Length && (literal.Length == 0 || (value[0] == literal[0] && value.AsSpan(1).SequenceEqual(literal.AsSpan(1))));
+            case ValueTest.Prefix:
+                return value.Length >= literal.Length && (literal.Length == 0 || (value[0] == literal[0] && value.AsSpan(1, literal.Length - 1).SequenceEqual(literal.AsSpan(1))));
+            default:
+                return _matcher!.IsMatch(value);
+        }
+    }
 
     private bool IsOtherMatch(ref RequestView request)
     {
         switch (Kind)
         {
+            case MatchConditionKind.Method:
+                return Test(request.Request.Method.Method);
+            case MatchConditionKind.Port:
+                return request.Uri.Port == _port;
             case MatchConditionKind.Scheme:
                 return Test(request.Uri.Scheme);
             case MatchConditionKind.Authority:
                 return Test(request.Authority);
             case MatchConditionKind.WithoutHeader:
-                return !(request.TryGetHeader(_name, _slot, out var unwanted) && Test(unwanted));
+                return !(request.GetHeader(_name, _slot) is { } unwanted && Test(unwanted));
             default:
                 return IsQueryParamMatch(request.Uri);
         }

@@ -20,7 +20,6 @@ internal ref struct RequestView
     private readonly HttpRequestMessage _request;
     private HeaderValues _headers;
     private uint _loaded;
-    private uint _present;
     private string? _path;
     private string? _authority;
 
@@ -43,35 +42,38 @@ internal ref struct RequestView
     public string Authority => _authority ??= _request.Headers.Host ?? Uri.Authority;
 
     /// <summary>Reads a header as <see cref="RequestValues.TryGetHeader"/> does, from the slot's cache after the first read.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetHeader(string name, int slot, out string value)
+    {
+        var header = GetHeader(name, slot);
+        value = header ?? "";
+        return header is not null;
+    }
+
+    /// <summary>Returns the header as <see cref="RequestValues.TryGetHeader"/> reads it, or null when absent; cached in its slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public string? GetHeader(string name, int slot)
     {
         if ((uint)slot < HeaderSlotCount && (_loaded & (1u << slot)) != 0)
         {
-            value = _headers[slot]!;
-            return (_present & (1u << slot)) != 0;
+            return _headers[slot];
         }
 
-        return ReadHeader(name, slot, out value);
+        return ReadHeader(name, slot);
     }
 
     // Out of line: inlined, the header store's code would swell every caller's frame (and its zeroing).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool ReadHeader(string name, int slot, out string value)
+    private string? ReadHeader(string name, int slot)
     {
         HeaderReads++;
-        var present = RequestValues.TryGetHeader(_request, name, out value);
+        var header = RequestValues.TryGetHeader(_request, name, out var value) ? value : null;
         if ((uint)slot < HeaderSlotCount)
         {
             _loaded |= 1u << slot;
-            _headers[slot] = value; // "" when absent
-            if (present)
-            {
-                _present |= 1u << slot;
-            }
+            _headers[slot] = header;
         }
 
-        return present;
+        return header;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Mesh.Configuration;
 using Mesh.Snapshot;
@@ -8,11 +10,17 @@ namespace Mesh.Routing;
 internal sealed class ServiceRoutes
 {
     // The table flattened, so one loop walks it: every condition of every match block of every route,
-    // in order; _blockEnds[b] is the end of block b in _conditions, _routeEnds[r] the end of route r in
-    // the blocks. A route with no blocks matches every request.
+    // in order, and each block's range of conditions with its route. A route without match blocks
+    // is one block without conditions (it matches every request) and match index -1.
     private readonly MatchCondition[] _conditions;
-    private readonly int[] _blockEnds;
-    private readonly int[] _routeEnds;
+    private readonly Block[] _blocks;
+
+    // Blocks whose first condition is "header == literal" on a header that at least MinIndexedBlocks
+    // blocks test that way (Istio's end-user routing): one lookup of the header's value rules out every
+    // such block that wants another value. Up to 64 blocks, as bits of a ulong.
+    private const int MinIndexedBlocks = 4;
+    private readonly HeaderIndex[] _indexes = [];
+    private readonly ulong _allBlocks;
 
     public ServiceRoutes(ServiceKey service, CompiledRoute[] routes, VirtualService? virtualService)
     {
@@ -21,21 +29,30 @@ internal sealed class ServiceRoutes
         VirtualService = virtualService;
 
         var conditions = new List<MatchCondition>();
-        var blockEnds = new List<int>();
-        _routeEnds = new int[routes.Length];
+        var blocks = new List<Block>();
         for (var r = 0; r < routes.Length; r++)
         {
-            foreach (var match in routes[r].Matches)
+            if (routes[r].MatchesAll)
             {
-                conditions.AddRange(match.Conditions);
-                blockEnds.Add(conditions.Count);
+                blocks.Add(new Block(conditions.Count, conditions.Count, r, -1, -1));
+                continue;
             }
 
-            _routeEnds[r] = blockEnds.Count;
+            for (var m = 0; m < routes[r].Matches.Count; m++)
+            {
+                var start = conditions.Count;
+                conditions.AddRange(routes[r].Matches[m].Conditions);
+                blocks.Add(new Block(start, conditions.Count, r, m, -1));
+            }
         }
 
         _conditions = [.. conditions];
-        _blockEnds = [.. blockEnds];
+        _blocks = [.. blocks];
+        if (_blocks.Length <= 64)
+        {
+            _allBlocks = _blocks.Length == 64 ? ulong.MaxValue : (1UL << _blocks.Length) - 1;
+            _indexes = BuildIndexes();
+        }
     }
 
     public ServiceKey Service { get; }
@@ -69,41 +86,105 @@ internal sealed class ServiceRoutes
     /// <summary>Finds the first route that matches, reading the request through <paramref name="request"/>.</summary>
     public CompiledRoute? Match(ref RequestView request, out int matchIndex)
     {
-        var conditions = _conditions;
-        var blockEnds = _blockEnds;
-        var routeEnds = _routeEnds;
-        var block = 0;
-        var condition = 0;
-        for (var r = 0; r < routeEnds.Length; r++)
+        if (_indexes.Length > 0)
         {
-            var firstBlock = block;
-            var routeEnd = routeEnds[r];
-            if (block == routeEnd)
+            return MatchIndexed(ref request, out matchIndex);
+        }
+
+        var conditions = _conditions;
+        foreach (ref readonly var block in _blocks.AsSpan())
+        {
+            // The conditions of a block are ANDed; the blocks of a route ORed, and routes tried in order.
+            var c = block.Start;
+            while (c < block.End && conditions[c].IsMatch(ref request))
             {
-                matchIndex = -1;
-                return Routes[r];
+                c++;
             }
 
-            for (; block < routeEnd; block++)
+            if (c == block.End)
             {
-                // The conditions of a block are ANDed; the blocks of a route ORed.
-                var blockEnd = blockEnds[block];
-                while (condition < blockEnd && conditions[condition].IsMatch(ref request))
-                {
-                    condition++;
-                }
-
-                if (condition == blockEnd)
-                {
-                    matchIndex = block - firstBlock;
-                    return Routes[r];
-                }
-
-                condition = blockEnd;
+                matchIndex = block.MatchIndex;
+                return Routes[block.Route];
             }
         }
 
         matchIndex = -1;
         return null;
     }
+
+    /// <summary>The same walk, in block order over a bit set of the blocks that may still match.</summary>
+    private CompiledRoute? MatchIndexed(ref RequestView request, out int matchIndex)
+    {
+        var conditions = _conditions;
+        var blocks = _blocks;
+        var pending = _allBlocks;
+        var indexesRead = 0u;
+        while (pending != 0)
+        {
+            var b = BitOperations.TrailingZeroCount(pending);
+            ref readonly var block = ref blocks[b];
+
+            // 1. At the first block an index covers, read its header (as testing the block would),
+            // 2. drop every block of the index that wants another value,
+            // 3. then test this block as usual if it is still pending.
+            if (block.Index >= 0 && (indexesRead & (1u << block.Index)) == 0)
+            {
+                indexesRead |= 1u << block.Index;
+                var index = _indexes[block.Index];
+                var allowed = request.GetHeader(index.Name, index.Slot) is { } value && index.BlocksByValue.TryGetValue(value, out var mask) ? mask : 0;
+                pending &= ~index.Blocks | allowed;
+                if ((pending & (1UL << b)) == 0)
+                {
+                    continue;
+                }
+            }
+
+            var c = block.Start;
+            while (c < block.End && conditions[c].IsMatch(ref request))
+            {
+                c++;
+            }
+
+            if (c == block.End)
+            {
+                matchIndex = block.MatchIndex;
+                return Routes[block.Route];
+            }
+
+            pending &= pending - 1;
+        }
+
+        matchIndex = -1;
+        return null;
+    }
+
+    private HeaderIndex[] BuildIndexes()
+    {
+        var exact = _blocks
+            .Select((block, b) => (Block: b, Header: block.Start < block.End ? _conditions[block.Start].ExactHeader : null))
+            .Where(x => x.Header is { Slot: >= 0 and < RequestView.HeaderSlotCount })
+            .GroupBy(x => x.Header!.Value.Slot)
+            .Where(g => g.Count() >= MinIndexedBlocks)
+            .ToArray();
+        var indexes = new HeaderIndex[exact.Length];
+        for (var i = 0; i < exact.Length; i++)
+        {
+            var byValue = exact[i]
+                .GroupBy(x => x.Header!.Value.Value, StringComparer.Ordinal)
+                .ToFrozenDictionary(g => g.Key, g => g.Aggregate(0UL, (mask, x) => mask | (1UL << x.Block)), StringComparer.Ordinal);
+            var first = exact[i].First().Header!.Value;
+            indexes[i] = new HeaderIndex(first.Name, first.Slot, exact[i].Aggregate(0UL, (mask, x) => mask | (1UL << x.Block)), byValue);
+            foreach (var x in exact[i])
+            {
+                _blocks[x.Block] = _blocks[x.Block] with { Index = i };
+            }
+        }
+
+        return indexes;
+    }
+
+    /// <summary>A match block: its conditions, its route, its index in the route, and the header index that covers it (or -1).</summary>
+    private readonly record struct Block(int Start, int End, int Route, int MatchIndex, int Index);
+
+    private sealed record HeaderIndex(string Name, int Slot, ulong Blocks, FrozenDictionary<string, ulong> BlocksByValue);
 }

@@ -129,4 +129,60 @@ public class ServiceRoutesTests
             [MatchConditionKind.Port, MatchConditionKind.Method, MatchConditionKind.Authority, MatchConditionKind.Header, MatchConditionKind.QueryParam, MatchConditionKind.Uri, MatchConditionKind.Header],
             match.ConditionOrder);
     }
+
+    [Theory]
+    [InlineData("user-13", "r13", 0)]
+    [InlineData("user-0", "r0", 0)]
+    [InlineData("user-99", "rest", -1)]
+    [InlineData(null, "rest", -1)]
+    public void Match_ManyRoutesOnOneHeader_FirstRouteForTheValue(string? user, string route, int index)
+    {
+        var service = RouteTables.Reviews(RouteTables.Compile(UserRoutes(20) + "- name: rest\n", defaultDestination: true));
+        using var request = user is null ? RouteTables.Request("http://reviews:9080/") : RouteTables.Request("http://reviews:9080/", ("end-user", user));
+        var view = new RequestView(request);
+
+        Assert.Equal((route, index), (service.Match(ref view, out var matchIndex)?.Name, matchIndex));
+        Assert.Equal(1, view.HeaderReads);
+    }
+
+    [Fact]
+    public void Match_OneValueInSeveralBlocks_FirstWhoseOtherConditionsHold()
+    {
+        var service = RouteTables.Reviews(RouteTables.Compile(UserRoutes(6) + """
+            - name: jason-canary
+              match:
+              - headers: {end-user: {exact: jason}, x-canary: {exact: 'true'}}
+            - name: jason-other
+              match:
+              - uri: {prefix: /nothing}
+              - headers: {end-user: {exact: jason}}
+            - name: rest
+
+            """, defaultDestination: true));
+        using var canary = RouteTables.Request("http://reviews:9080/", ("end-user", "jason"), ("x-canary", "true"));
+        using var other = RouteTables.Request("http://reviews:9080/", ("end-user", "jason"));
+        using var twoValues = RouteTables.Request("http://reviews:9080/", ("end-user", "jason"), ("end-user", "alice"));
+
+        Assert.Equal(("jason-canary", 0), (service.Match(canary, out var i1)?.Name, i1));
+        Assert.Equal(("jason-other", 1), (service.Match(other, out var i2)?.Name, i2));
+        Assert.Equal(("rest", -1), (service.Match(twoValues, out var i3)?.Name, i3)); // "jason, alice" is not "jason"
+    }
+
+    [Fact]
+    public void Match_MoreThan64Blocks_SameResultsWithoutTheIndex()
+    {
+        var service = RouteTables.Reviews(RouteTables.Compile(UserRoutes(70) + "- name: rest\n", defaultDestination: true));
+        using var user69 = RouteTables.Request("http://reviews:9080/", ("end-user", "user-69"));
+        using var nobody = RouteTables.Request("http://reviews:9080/", ("end-user", "alice"));
+
+        Assert.Equal("r69", service.Match(user69, out _)?.Name);
+        Assert.Equal("rest", service.Match(nobody, out _)?.Name);
+    }
+
+    private static string UserRoutes(int count) => string.Concat(Enumerable.Range(0, count).Select(i => $"""
+        - name: r{i}
+          match:
+          - headers: {"{"}end-user: {"{"}exact: user-{i}{"}"}{"}"}
+
+        """));
 }

@@ -66,11 +66,11 @@ public class StringMatcherTests
     [Fact]
     public void IsMatch_RandomPatternsAndValues_SameAsTheRegexEngine()
     {
-        // Fixed seed: the same 4000 patterns every run. Values have no newline, where the literal
+        // Fixed seed: the same 2000 patterns every run. Values have no newline, where the literal
         // shapes (".*lit.*" as a contains) and the engine's '$' are known to differ.
         var random = new Random(20261126);
         string[] atoms = ["a", "b", "/", "-", "ab", ".", "[ab]", "[^a]", "a*", "b+", "a?", "(ab)?", "(a|b)", "\\d", "[0-9]+", "x{2}", ".*", "\\.", "(a|/)+", "[a-]"];
-        for (var p = 0; p < 4000; p++)
+        for (var p = 0; p < 2000; p++)
         {
             var pattern = new StringBuilder();
             var atomCount = random.Next(1, 6);
