@@ -42,5 +42,5 @@ public sealed record HttpMatchRequest
     /// <summary>Gets a value indicating whether the URI match ignores case.</summary>
     public bool IgnoreUriCase { get; init; }
 
-    internal static readonly IReadOnlyDictionary<string, StringMatch> EmptyMatches = new Dictionary<string, StringMatch>();
+    internal static readonly IReadOnlyDictionary<string, StringMatch> EmptyMatches = Internal.ValueMap<StringMatch>.Empty;
 }

@@ -15,5 +15,5 @@ public sealed record ObjectMetadata
     /// <summary>Gets the document's annotations (descriptive; they do not affect routing).</summary>
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = EmptyMap;
 
-    internal static readonly IReadOnlyDictionary<string, string> EmptyMap = new Dictionary<string, string>();
+    internal static readonly IReadOnlyDictionary<string, string> EmptyMap = Internal.ValueMap<string>.Empty;
 }

@@ -204,7 +204,7 @@ internal sealed class MappingReader
             }
         }
 
-        return result;
+        return new ValueList<string>([.. result]);
     }
 
     public IReadOnlyDictionary<string, string> StringMap(string field)
@@ -228,7 +228,7 @@ internal sealed class MappingReader
             }
         }
 
-        return result;
+        return new ValueMap<string>(result);
     }
 
     public IReadOnlyDictionary<string, T> Map<T>(string field, Func<MappingReader, T> read, StringComparer? comparer = null)
@@ -237,7 +237,7 @@ internal sealed class MappingReader
         var reader = _context.Mapping(Raw(field), Join(field));
         if (reader is null)
         {
-            return new Dictionary<string, T>();
+            return ValueMap<T>.Empty;
         }
 
         var result = new Dictionary<string, T>(comparer ?? StringComparer.Ordinal);
@@ -258,7 +258,7 @@ internal sealed class MappingReader
             }
         }
 
-        return result;
+        return new ValueMap<T>(result);
     }
 
     public T? Object<T>(string field, Func<MappingReader, T> read)
@@ -300,7 +300,7 @@ internal sealed class MappingReader
             }
         }
 
-        return result;
+        return new ValueList<T>([.. result]);
     }
 
     /// <summary>Marks Istio fields that Mesh has no model for as errors, naming each.</summary>
