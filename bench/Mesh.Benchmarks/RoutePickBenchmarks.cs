@@ -159,7 +159,7 @@ public class RoutePickBenchmarks
               weight: 20
         """;
 
-    private MeshSnapshot _snapshot = null!;
+    private Mesh.Routing.RouteTable _snapshot = null!;
     private HttpRequestMessage _lastRoute = null!;
     private HttpRequestMessage _lastRouteParsedUserAgent = null!;
     private HttpRequestMessage _firstRoute = null!;
@@ -185,8 +185,8 @@ public class RoutePickBenchmarks
             [ServiceKey.Parse("details", identity.Namespace)] = Instances("details", 9280, ["v1"]),
             [ServiceKey.Parse("profiles", identity.Namespace)] = Instances("profiles", 9380, ["v1", "v2", "v3"]),
         };
-        var compiler = new MeshSnapshotCompiler(identity, SharedMeshRandom.Instance, static _ => new EndpointState());
-        _snapshot = compiler.Compile(1, parsed.Documents, instances);
+        var compiler = new MeshSnapshotCompiler(identity);
+        _snapshot = Mesh.Runtime.MeshRuntime.Standalone(compiler.Compile(1, parsed.Documents, instances), SharedMeshRandom.Instance);
 
         // None of these headers matches routes 0-8 of reviews. The User-Agent is stored as one raw
         // string, as a service that forwards its caller's User-Agent copies it; the second request

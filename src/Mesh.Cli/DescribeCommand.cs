@@ -85,7 +85,7 @@ internal static class DescribeCommand
                 .Where(e => e.Checks.All(c => c.Status == "passing"))
                 .Select(e => new ServiceInstance(a.Key, e.Service.ID, string.IsNullOrEmpty(e.Service.Address) ? e.Node.Address : e.Service.Address, e.Service.Port, e.Service.Meta ?? []))
                 .ToArray());
-        var compiler = new MeshSnapshotCompiler(MeshIdentity.Anonymous(line.Namespace), SharedMeshRandom.Instance, _ => new EndpointState());
+        var compiler = new MeshSnapshotCompiler(MeshIdentity.Anonymous(line.Namespace));
         MeshSnapshot snapshot;
         try
         {
@@ -108,15 +108,19 @@ internal static class DescribeCommand
             return MeshCtl.Ok;
         }
 
-        stdout.WriteLine(routes.VirtualService is null ? "Routes (no VirtualService; the default route):" : $"Routes (VirtualService {routes.VirtualService.Metadata.Name}; the first match wins):");
-        foreach (var compiled in routes.Routes)
+        var virtualService = documents.OfType<VirtualService>().FirstOrDefault(v => v.DisplayName == routes.VirtualService);
+        stdout.WriteLine(routes.VirtualService is null ? "Routes (no VirtualService; the default route):" : $"Routes (VirtualService {virtualService?.Metadata.Name ?? routes.VirtualService}; the first match wins):");
+        foreach (var http in routes.Routes)
         {
-            var matches = compiled.Matches.Count == 0 ? "any request" : string.Join(" OR ", compiled.Matches.Select(m => MatchText.Describe(m.Source)));
-            stdout.WriteLine($"  {compiled.Name}: {matches}");
-            foreach (var target in compiled.AllTargets)
+            var matches = http.Http.Match.Count == 0 ? "any request" : string.Join(" OR ", http.Http.Match.Select(MatchText.Describe));
+            stdout.WriteLine($"  {http.Name}: {matches}");
+            for (var i = 0; i < http.Http.Route.Count; i++)
             {
-                var endpoints = target.Cluster.Endpoints.Length == 0 ? "no healthy endpoint" : string.Join(", ", target.Cluster.Endpoints.Select(e => e.HostPort));
-                stdout.WriteLine($"    {target.Weight,3}% -> {target.Cluster.Name} [{endpoints}]");
+                var weight = http.Http.Route[i].Weight ?? (http.Http.Route.Count == 1 ? 100 : 0);
+                var cluster = snapshot.Clusters[http.Clusters[i]];
+                var healthy = cluster.Endpoints.Where(e => e.Health == EndpointHealth.Healthy).ToList();
+                var endpoints = healthy.Count == 0 ? "no healthy endpoint" : string.Join(", ", healthy.Select(e => e.HostPort));
+                stdout.WriteLine($"    {weight,3}% -> {cluster.Name} [{endpoints}]");
             }
         }
 

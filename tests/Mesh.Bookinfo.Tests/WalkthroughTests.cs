@@ -119,9 +119,9 @@ public sealed class WalkthroughTests
         var bad = text.Replace("subset: v1", "subset: v1.", StringComparison.Ordinal);
         Assert.NotEqual(text, bad);
         bookinfo.WriteAtomically("virtual-service-all-v1.yaml", bad);
-        await BookinfoHarness.WaitForAsync(() => productpage.RejectedCount > 0, "productpage to reject the document with subset 'v1.'");
+        await BookinfoHarness.WaitForAsync(() => productpage.RejectedUpdates > 0, "productpage to reject the document with subset 'v1.'");
 
-        var error = Assert.Single(productpage.LastRejection!);
+        var error = Assert.Single(productpage.LastRejection!.Errors);
         Assert.Contains("VirtualService", error.Document, StringComparison.Ordinal);
         Assert.Equal("spec.http[1].route[0].destination.subset", error.Path);
         Assert.Contains("'v1.' is not defined by any DestinationRule for host 'reviews'", error.Message, StringComparison.Ordinal);

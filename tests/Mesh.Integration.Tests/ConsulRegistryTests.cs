@@ -105,9 +105,9 @@ public sealed class ConsulRegistryTests(ConsulFixture consul) : IClassFixture<Co
 
         var version = client.Provider.Current.Version;
         await PutAsync(prefix, "virtualservice", _service, Route("v2."));
-        await Wait.UntilAsync(() => client.Provider.RejectedCount > 0, "the client to reject subset 'v2.'");
+        await Wait.UntilAsync(() => client.Provider.RejectedUpdates > 0, "the client to reject subset 'v2.'");
 
-        var error = Assert.Single(client.Provider.LastRejection!);
+        var error = Assert.Single(client.Provider.LastRejection!.Errors);
         Assert.Contains("'v2.' is not defined by any DestinationRule", error.Message, StringComparison.Ordinal);
         Assert.Equal(version, client.Provider.Current.Version);
         Assert.Equal(v2.InstanceId, await client.CallAsync(_service));
@@ -126,8 +126,8 @@ public sealed class ConsulRegistryTests(ConsulFixture consul) : IClassFixture<Co
 
         await _consul.PutKeyAsync($"{prefix}virtualservice/default/wrong-name", Route("v1"), null, Ct);
 
-        await Wait.UntilAsync(() => client.Provider.RejectedCount > 0, "the client to reject the misplaced document");
-        Assert.Contains(client.Provider.LastRejection!, e => e.Message.Contains($"store it at '{prefix}virtualservice/default/{_service}'", StringComparison.Ordinal));
+        await Wait.UntilAsync(() => client.Provider.RejectedUpdates > 0, "the client to reject the misplaced document");
+        Assert.Contains(client.Provider.LastRejection!.Errors, e => e.Message.Contains($"store it at '{prefix}virtualservice/default/{_service}'", StringComparison.Ordinal));
         Assert.Equal(version, client.Provider.Current.Version);
     }
 
@@ -138,7 +138,7 @@ public sealed class ConsulRegistryTests(ConsulFixture consul) : IClassFixture<Co
         _consul.PutKeyAsync($"{prefix}{kind}/default/{name}", json, null, Ct);
 
     private List<string> Endpoints(MeshClient client) =>
-        client.Provider.Current.Clusters.Values.Where(c => c.Service.Name == _service && c.Subset is null).SelectMany(c => c.Endpoints).Select(e => e.Instance.Id).ToList();
+        client.Provider.Current.Clusters.Values.Where(c => c.Service.Name == _service && c.Subset is null).SelectMany(c => c.Endpoints).Where(e => e.Health == Mesh.Snapshot.EndpointHealth.Healthy).Select(e => e.Id).ToList();
 
     private Task WaitPassingAsync(int count) =>
         Wait.UntilAsync(async () => (await _consul.GetHealthServiceAsync(_service, true, 0, TimeSpan.Zero, Ct)).Value.Length == count, $"{count} passing instances of {_service}");

@@ -35,7 +35,8 @@ public static class MeshServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MeshMetrics>();
-        services.TryAddSingleton<Mesh.Resilience.MeshTransports>();
+        services.TryAddSingleton<Mesh.Transport.IMeshTransportFactory, Mesh.Transport.SocketsTransportFactory>();
+        services.TryAddSingleton<Mesh.Transport.MeshTransportPool>();
         services.TryAddSingleton<StaticRegistry>();
         services.TryAddSingleton<ConsulRegistry>();
         services.TryAddSingleton<IMeshStateSource>(static sp =>
@@ -43,6 +44,7 @@ public static class MeshServiceCollectionExtensions
                 ? sp.GetRequiredService<ConsulRegistry>()
                 : sp.GetRequiredService<StaticRegistry>());
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<MeshSnapshotProvider>(sp));
+        services.TryAddSingleton<Mesh.Runtime.IMeshStatus>(static sp => sp.GetRequiredService<MeshSnapshotProvider>());
         services.TryAddTransient<MeshHttpHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MeshStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConsulRegistration>());

@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using Mesh.LoadBalancing;
 using Mesh.Resilience;
 using Mesh.Routing;
+using Mesh.Runtime;
 using Mesh.Snapshot;
 using Mesh.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -25,7 +26,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var decision = MeshRouter.Route(provider.Current, request);
+        var decision = MeshRouter.Route(provider.Routes, request);
         if (decision.Outcome == RouteOutcome.ColdCluster)
         {
             return WarmThenSendAsync(request, decision, cancellationToken);
@@ -38,7 +39,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
     private async Task<HttpResponseMessage> WarmThenSendAsync(HttpRequestMessage request, RouteDecision decision, CancellationToken cancellationToken)
     {
         await provider.WarmAsync(decision.Target!.Cluster.Service, cancellationToken).ConfigureAwait(false);
-        decision = MeshRouter.Route(provider.Current, request);
+        decision = MeshRouter.Route(provider.Routes, request);
         if (decision.Outcome == RouteOutcome.ColdCluster)
         {
             // The registry could not load them (it is unreachable): there is nothing to route to.
@@ -46,6 +47,22 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         }
 
         return await Send(request, decision, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>HttpClient.Send</c>: hosts the mesh does not know pass through; a mesh host is refused, since
+    /// routing, retries and timeouts are asynchronous and blocking a thread on them would starve the pool.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The request's host is a mesh service.</exception>
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var uri = request.RequestUri;
+        if (uri is not null && uri.IsAbsoluteUri && provider.Routes.TryGetService(uri.IdnHost, out _))
+        {
+            throw new NotSupportedException($"Mesh: the synchronous HttpClient.Send is not supported for mesh host '{uri.IdnHost}'; call SendAsync (or GetAsync, PostAsync...) instead.");
+        }
+
+        return base.Send(request, cancellationToken);
     }
 
     private Task<HttpResponseMessage> Send(HttpRequestMessage request, RouteDecision decision, CancellationToken cancellationToken)
@@ -57,7 +74,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                 return SendRoutedAsync(request, decision, cancellationToken);
             case RouteOutcome.NoRoute:
                 metrics.Requests.Add(1, NoRoute);
-                Log.NoRoute(logger, request.Method, request.RequestUri!, decision.Service!.VirtualService?.DisplayName ?? "");
+                Log.NoRoute(logger, request.Method, request.RequestUri!, decision.Service!.VirtualService ?? "");
                 return Task.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.RouteNotFound, "no route matched"));
             case RouteOutcome.NoHealthyUpstream:
                 metrics.Requests.Add(1, NoUpstream);
@@ -78,7 +95,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         // Faults come first, as Envoy's fault filter runs before the router: a delay, then maybe an abort.
         if (policy?.Fault is { } fault)
         {
-            var random = provider.Current.Random;
+            var random = provider.Routes.Random;
             if (FaultPolicy.Roll(fault.DelayPercent, random) && fault.Delay > TimeSpan.Zero)
             {
                 await Task.Delay(fault.Delay, time, cancellationToken).ConfigureAwait(false);
@@ -131,7 +148,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             request.RequestUri = original;
             request.Headers.Host = originalHost;
             request.Headers.ConnectionClose = originalClose;
-            if (state.RetriesHeld > 0 && target.Cluster.Policy?.Limits is { } limits)
+            if (state.RetriesHeld > 0 && target.Cluster.Limits is { } limits)
             {
                 for (var i = 0; i < state.RetriesHeld; i++)
                 {
@@ -164,15 +181,31 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         }
 
         state.LastEndpoint = endpoint;
-        var policy = cluster.Policy;
-        if (policy?.Limits?.TryEnter() is { } limit)
+        var limits = cluster.Limits;
+        if (limits?.TryEnter() is { } limit)
         {
             Log.Overflow(logger, request.Method, request.RequestUri!, cluster.Name, limit);
             return Outcome.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}"));
         }
 
+        // The cluster's connection pool now; one retired by a config change in the meantime is read again.
+        var transport = cluster.Transport;
+        while (!transport.TryEnter())
+        {
+            var current = cluster.Transport;
+            if (ReferenceEquals(current, transport))
+            {
+                // The cluster left the config after this request was routed (Envoy: NC, cluster not found).
+                limits?.Exit();
+                return Outcome.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream"));
+            }
+
+            transport = current;
+        }
+
+        var outlier = cluster.Outlier;
         request.RequestUri = BuildUpstreamUri(state, endpoint);
-        if (policy?.MaxRequestsPerConnection is { } perConnection)
+        if (cluster.MaxRequestsPerConnection is { } perConnection)
         {
             // Envoy closes a connection after N requests; here every Nth request to the endpoint asks for it.
             request.Headers.ConnectionClose = perConnection == 1 || endpoint.State.NextRequestNumber() % perConnection == 0;
@@ -181,24 +214,22 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         endpoint.State.OnRequestStart();
         try
         {
-            var response = policy?.Transport is { } transport
-                ? await transport.SendAsync(request, cancellationToken).ConfigureAwait(false)
-                : await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await transport.SendAsync(request, cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
-            policy?.Outlier?.Record(endpoint, status >= 500, status is 502 or 503 or 504);
+            outlier?.Record(endpoint, status >= 500, status is 502 or 503 or 504);
             return Outcome.FromResult(response);
         }
         catch (HttpRequestException ex)
         {
             // A local-origin failure counts as a 5xx and a gateway error, as Envoy counts it by default.
-            policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+            outlier?.Record(endpoint, is5xx: true, isGateway: true);
             return Outcome.FromException<HttpResponseMessage>(new UpstreamException(UpstreamException.Classify(ex), ex));
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && ex.InnerException is TimeoutException)
         {
             // SocketsHttpHandler's ConnectTimeout (tcp.connectTimeout) ends in a cancellation nobody asked for;
             // Envoy counts a connect timeout as a connection failure.
-            policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+            outlier?.Record(endpoint, is5xx: true, isGateway: true);
             return Outcome.FromException<HttpResponseMessage>(new UpstreamException(UpstreamFailure.ConnectFailure, ex));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -206,7 +237,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             // A timeout (the route's or the attempt's) counts against the endpoint, as in Envoy; the caller giving up does not.
             if (!state.CallerToken.IsCancellationRequested)
             {
-                policy?.Outlier?.Record(endpoint, is5xx: true, isGateway: true);
+                outlier?.Record(endpoint, is5xx: true, isGateway: true);
             }
 
             throw;
@@ -214,7 +245,8 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         finally
         {
             endpoint.State.OnRequestEnd();
-            policy?.Limits?.Exit();
+            transport.Exit();
+            limits?.Exit();
         }
     }
 

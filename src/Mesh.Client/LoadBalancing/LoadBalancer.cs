@@ -1,4 +1,4 @@
-using Mesh.Snapshot;
+using Mesh.Runtime;
 
 namespace Mesh.LoadBalancing;
 

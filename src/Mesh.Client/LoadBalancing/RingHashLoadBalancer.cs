@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Text;
 using Mesh.Http;
+using Mesh.Runtime;
 using Mesh.Snapshot;
 
 namespace Mesh.LoadBalancing;

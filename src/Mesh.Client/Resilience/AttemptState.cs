@@ -1,5 +1,5 @@
 using Mesh.Routing;
-using Mesh.Snapshot;
+using Mesh.Runtime;
 using Polly;
 
 namespace Mesh.Resilience;

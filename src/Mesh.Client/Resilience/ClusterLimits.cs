@@ -7,33 +7,38 @@ namespace Mesh.Resilience;
 /// requests waiting for a connection (http1MaxPendingRequests, beyond maxConnections), and
 /// retries in flight (maxRetries). Over a limit, the request fails fast instead of queueing.
 /// </summary>
-internal sealed class ClusterLimits(ConnectionPoolSettings settings)
+internal sealed class ClusterLimits
 {
     private int _active;
     private int _retries;
+    private Limits _limits;
 
-    public int MaxRequests { get; } = settings.Http?.Http2MaxRequests ?? int.MaxValue;
+    public ClusterLimits(ConnectionPoolSettings settings) => _limits = Limits.From(settings);
+
+    public int MaxRequests => Volatile.Read(ref _limits).MaxRequests;
 
     /// <summary>Gets the most requests that may be in flight or waiting: connections plus pending, when both are limited.</summary>
-    public int MaxInFlightOrPending { get; } = settings.Tcp?.MaxConnections is { } connections && settings.Http?.Http1MaxPendingRequests is { } pending
-        ? (int)Math.Min((long)connections + pending, int.MaxValue)
-        : int.MaxValue;
+    public int MaxInFlightOrPending => Volatile.Read(ref _limits).MaxInFlightOrPending;
 
-    public int MaxRetries { get; } = settings.Http?.MaxRetries ?? int.MaxValue;
+    public int MaxRetries => Volatile.Read(ref _limits).MaxRetries;
+
+    /// <summary>Applies changed settings in place: the counts of requests and retries in flight carry on under the new limits.</summary>
+    public void Update(ConnectionPoolSettings settings) => Volatile.Write(ref _limits, Limits.From(settings));
 
     public int Active => Volatile.Read(ref _active);
 
     /// <summary>Admits a request, or names the limit it would break: "max_requests" or "max_pending_requests".</summary>
     public string? TryEnter()
     {
+        var limits = Volatile.Read(ref _limits);
         var active = Interlocked.Increment(ref _active);
-        if (active <= MaxRequests && active <= MaxInFlightOrPending)
+        if (active <= limits.MaxRequests && active <= limits.MaxInFlightOrPending)
         {
             return null;
         }
 
         Interlocked.Decrement(ref _active);
-        return active > MaxRequests ? "max_requests" : "max_pending_requests";
+        return active > limits.MaxRequests ? "max_requests" : "max_pending_requests";
     }
 
     public void Exit() => Interlocked.Decrement(ref _active);
@@ -50,4 +55,14 @@ internal sealed class ClusterLimits(ConnectionPoolSettings settings)
     }
 
     public void ExitRetry() => Interlocked.Decrement(ref _retries);
+
+    private sealed record Limits(int MaxRequests, int MaxInFlightOrPending, int MaxRetries)
+    {
+        public static Limits From(ConnectionPoolSettings settings) => new(
+            settings.Http?.Http2MaxRequests ?? int.MaxValue,
+            settings.Tcp?.MaxConnections is { } connections && settings.Http?.Http1MaxPendingRequests is { } pending
+                ? (int)Math.Min((long)connections + pending, int.MaxValue)
+                : int.MaxValue,
+            settings.Http?.MaxRetries ?? int.MaxValue);
+    }
 }

@@ -1,5 +1,5 @@
 using Mesh.Configuration;
-using Mesh.Snapshot;
+using Mesh.Runtime;
 
 namespace Mesh.Resilience;
 
@@ -15,8 +15,8 @@ internal sealed class OutlierDetector : IDisposable
 {
     public static readonly TimeSpan MaxEjectionTime = TimeSpan.FromSeconds(300);
 
-    private readonly MeshEndpoint[] _endpoints;
     private readonly TimeProvider _time;
+    private MeshEndpoint[] _endpoints;
     private readonly Lock _gate = new();
     private MeshEndpoint[] _available;
     private ITimer? _timer;
@@ -24,35 +24,57 @@ internal sealed class OutlierDetector : IDisposable
 
     public OutlierDetector(MeshEndpoint[] endpoints, OutlierDetection settings, TimeProvider time)
     {
-        _endpoints = endpoints;
         _time = time;
-        Consecutive5xx = settings.Consecutive5xxErrors ?? 5;
-        ConsecutiveGateway = settings.ConsecutiveGatewayErrors ?? 0;
-        Interval = settings.Interval ?? TimeSpan.FromSeconds(10);
-        BaseEjectionTime = settings.BaseEjectionTime ?? TimeSpan.FromSeconds(30);
-        MaxEjectionPercent = settings.MaxEjectionPercent ?? 10;
-        MinHealthPercent = settings.MinHealthPercent ?? 0;
+        _endpoints = endpoints;
         _available = endpoints;
-        Refresh();
-
-        // Endpoints ejected under an earlier snapshot still have time to serve.
-        if (endpoints.Any(e => e.State.IsEjected))
-        {
-            _timer = _time.CreateTimer(static s => ((OutlierDetector)s!).OnInterval(), this, Interval, Interval);
-        }
+        Update(endpoints, settings);
     }
 
-    public int Consecutive5xx { get; }
+    public int Consecutive5xx { get; private set; }
 
-    public int ConsecutiveGateway { get; }
+    public int ConsecutiveGateway { get; private set; }
 
-    public TimeSpan Interval { get; }
+    public TimeSpan Interval { get; private set; }
 
-    public TimeSpan BaseEjectionTime { get; }
+    public TimeSpan BaseEjectionTime { get; private set; }
 
-    public int MaxEjectionPercent { get; }
+    public int MaxEjectionPercent { get; private set; }
 
-    public int MinHealthPercent { get; }
+    public int MinHealthPercent { get; private set; }
+
+    /// <summary>Gets the endpoints the detector watches: the cluster's healthy endpoints.</summary>
+    public MeshEndpoint[] Endpoints => Volatile.Read(ref _endpoints);
+
+    /// <summary>
+    /// Applies a config update in place: the cluster's endpoints now (each keeps its state: an ejected
+    /// endpoint stays ejected for the rest of its time) and the settings now.
+    /// </summary>
+    public void Update(MeshEndpoint[] endpoints, OutlierDetection settings)
+    {
+        lock (_gate)
+        {
+            var interval = settings.Interval ?? TimeSpan.FromSeconds(10);
+            Consecutive5xx = settings.Consecutive5xxErrors ?? 5;
+            ConsecutiveGateway = settings.ConsecutiveGatewayErrors ?? 0;
+            BaseEjectionTime = settings.BaseEjectionTime ?? TimeSpan.FromSeconds(30);
+            MaxEjectionPercent = settings.MaxEjectionPercent ?? 10;
+            MinHealthPercent = settings.MinHealthPercent ?? 0;
+            if (interval != Interval)
+            {
+                Interval = interval;
+                _timer?.Change(interval, interval);
+            }
+
+            Volatile.Write(ref _endpoints, endpoints);
+            Refresh();
+
+            // Endpoints ejected before this update still have time to serve.
+            if (_timer is null && !_disposed && endpoints.Any(e => e.State.IsEjected))
+            {
+                _timer = _time.CreateTimer(static s => ((OutlierDetector)s!).OnInterval(), this, Interval, Interval);
+            }
+        }
+    }
 
     /// <summary>Gets the endpoints to pick from: the ones not ejected, or all of them in panic.</summary>
     public MeshEndpoint[] Available => Volatile.Read(ref _available);
@@ -130,6 +152,7 @@ internal sealed class OutlierDetector : IDisposable
         Volatile.Write(ref _available, panic || available.Length == _endpoints.Length ? _endpoints : available);
     }
 
+    /// <summary>Stops the interval timer; with outlier detection gone from the config, ejected endpoints return at once.</summary>
     public void Dispose()
     {
         lock (_gate)
@@ -137,6 +160,10 @@ internal sealed class OutlierDetector : IDisposable
             _disposed = true;
             _timer?.Dispose();
             _timer = null;
+            foreach (var endpoint in _endpoints)
+            {
+                endpoint.State.Return();
+            }
         }
     }
 }

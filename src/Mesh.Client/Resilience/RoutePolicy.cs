@@ -117,7 +117,7 @@ internal sealed class RoutePolicy
         }
 
         // Envoy's maxRetries: retries in flight across the cluster; over it, the failure stands.
-        if (state.Decision.Target?.Cluster.Policy?.Limits is { } limits)
+        if (state.Decision.Target?.Cluster.Limits is { } limits)
         {
             if (!limits.TryEnterRetry())
             {

@@ -1,14 +1,12 @@
-using Mesh.Snapshot;
-
 namespace Mesh.Routing;
 
 /// <summary>The request path: host lookup, first matching route, weighted target, endpoint pick. Lock-free and allocation-free.</summary>
 internal static class MeshRouter
 {
-    public static RouteDecision Route(MeshSnapshot snapshot, HttpRequestMessage request)
+    public static RouteDecision Route(RouteTable table, HttpRequestMessage request)
     {
         var uri = request.RequestUri;
-        if (uri is null || !uri.IsAbsoluteUri || !snapshot.TryGetService(uri.IdnHost, out var service))
+        if (uri is null || !uri.IsAbsoluteUri || !table.TryGetService(uri.IdnHost, out var service))
         {
             return default;
         }
@@ -19,7 +17,7 @@ internal static class MeshRouter
             return new RouteDecision(RouteOutcome.NoRoute, service, null, -1, null, null);
         }
 
-        var target = route.ChooseTarget(snapshot.Random);
+        var target = route.ChooseTarget(table.Random);
         if (target is { Cluster.IsCold: true })
         {
             return new RouteDecision(RouteOutcome.ColdCluster, service, route, matchIndex, target, null);

@@ -1,11 +1,11 @@
-using Mesh.Snapshot;
+using Mesh.Runtime;
 
 namespace Mesh.Routing;
 
-/// <summary>One weighted destination of a compiled route: the cluster and its header operations.</summary>
-internal sealed class RouteTarget(MeshCluster cluster, int weight, HeaderMutation? requestHeaders, HeaderMutation? responseHeaders)
+/// <summary>One weighted destination of a compiled route: the cluster's runtime state and the destination's header operations.</summary>
+internal sealed class RouteTarget(ClusterState cluster, int weight, HeaderMutation? requestHeaders, HeaderMutation? responseHeaders)
 {
-    public MeshCluster Cluster { get; } = cluster;
+    public ClusterState Cluster { get; } = cluster;
 
     public int Weight { get; } = weight;
 

@@ -22,7 +22,7 @@ internal sealed class ServiceRoutes
     private readonly HeaderIndex[] _indexes = [];
     private readonly ulong _allBlocks;
 
-    public ServiceRoutes(ServiceKey service, CompiledRoute[] routes, VirtualService? virtualService)
+    public ServiceRoutes(ServiceKey service, CompiledRoute[] routes, string? virtualService)
     {
         Service = service;
         Routes = routes;
@@ -59,7 +59,8 @@ internal sealed class ServiceRoutes
 
     public CompiledRoute[] Routes { get; }
 
-    public VirtualService? VirtualService { get; }
+    /// <summary>Gets the VirtualService's display name (kind, namespace/name, source), or null for the default route.</summary>
+    public string? VirtualService { get; }
 
     /// <summary>Finds the first route that matches (Istio: the first match wins).</summary>
     public CompiledRoute? Match(HttpRequestMessage request, out int matchIndex)

@@ -1,7 +1,7 @@
-namespace Mesh.Snapshot;
+namespace Mesh.Runtime;
 
 /// <summary>
-/// Per-endpoint state that outlives snapshots (kept by address): the requests in flight, and
+/// Per-endpoint state of one cluster that outlives config updates (kept by address:port): the requests in flight, and
 /// outlier detection's consecutive-error counters and ejection record.
 /// </summary>
 internal sealed class EndpointState

@@ -2,36 +2,48 @@ using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using Mesh.Configuration;
 using Mesh.Registry;
-using Mesh.Routing;
 
 namespace Mesh.Snapshot;
 
 /// <summary>
-/// Everything the data plane needs, compiled and immutable: a route table per host (every alias of
-/// every known service), the clusters, and what it was built from. Swapped whole on every change.
+/// The mesh's config, compiled and immutable, shaped like xDS: per service its routes
+/// (<see cref="VirtualHostConfig"/>, RDS), the clusters they send to (<see cref="ClusterConfig"/>, CDS
+/// and EDS), every host alias of each service (the listeners), and what it was built from. Data only:
+/// the live machinery (pickers, counters, outlier detection, connection pools) is runtime state beside
+/// it, reconciled by cluster name when a new snapshot is applied (<see cref="Runtime.MeshRuntime"/>).
+/// Two snapshots are equal when their identity, routes and clusters are equal, whatever their version.
 /// </summary>
-internal sealed class MeshSnapshot
+internal sealed class MeshSnapshot : IEquatable<MeshSnapshot>
 {
-    private readonly FrozenDictionary<string, ServiceRoutes> _hosts;
+    private readonly FrozenDictionary<string, VirtualHostConfig> _hosts;
 
     public MeshSnapshot(
         long version,
         MeshIdentity identity,
         IReadOnlyList<MeshDocument> documents,
         IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> instances,
-        FrozenDictionary<string, ServiceRoutes> hosts,
-        FrozenDictionary<string, MeshCluster> clusters,
-        IMeshRandom random)
+        FrozenDictionary<ServiceKey, VirtualHostConfig> virtualHosts,
+        FrozenDictionary<string, ClusterConfig> clusters)
     {
         Version = version;
         Identity = identity;
         Documents = documents;
         Instances = instances;
-        _hosts = hosts;
+        VirtualHosts = virtualHosts;
         Clusters = clusters;
-        Random = random;
+        var hosts = new Dictionary<string, VirtualHostConfig>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, host) in virtualHosts)
+        {
+            foreach (var alias in key.HostAliases(identity.Namespace))
+            {
+                hosts[alias] = host;
+            }
+        }
+
+        _hosts = hosts.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }
 
+    /// <summary>Gets the config version: 1 for the first applied config, one more for each applied update.</summary>
     public long Version { get; }
 
     public MeshIdentity Identity { get; }
@@ -40,20 +52,27 @@ internal sealed class MeshSnapshot
 
     public IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> Instances { get; }
 
-    public FrozenDictionary<string, MeshCluster> Clusters { get; }
+    /// <summary>Gets the routes of every known service: its VirtualService's, or the default route.</summary>
+    public FrozenDictionary<ServiceKey, VirtualHostConfig> VirtualHosts { get; }
 
-    public IMeshRandom Random { get; }
+    /// <summary>Gets every cluster a route sends to, by Istio's cluster name.</summary>
+    public FrozenDictionary<string, ClusterConfig> Clusters { get; }
 
-    public IEnumerable<ServiceRoutes> Services => _hosts.Values.Distinct();
+    /// <summary>Gets every host name a request may carry for a mesh service (short, namespaced, FQDN).</summary>
+    public IEnumerable<string> Hosts => _hosts.Keys;
 
-    /// <summary>Stops what the snapshot runs in the background (outlier detection timers) once a newer one is in force.</summary>
-    public void Retire()
-    {
-        foreach (var cluster in Clusters.Values)
-        {
-            cluster.Policy?.Dispose();
-        }
-    }
+    public bool TryGetService(string host, [NotNullWhen(true)] out VirtualHostConfig? service) => _hosts.TryGetValue(host, out service);
 
-    public bool TryGetService(string host, [NotNullWhen(true)] out ServiceRoutes? service) => _hosts.TryGetValue(host, out service);
+    public bool Equals(MeshSnapshot? other) =>
+        other is not null &&
+        (ReferenceEquals(this, other) ||
+         (Identity.Equals(other.Identity) && SameEntries(VirtualHosts, other.VirtualHosts) && SameEntries(Clusters, other.Clusters)));
+
+    public override bool Equals(object? obj) => Equals(obj as MeshSnapshot);
+
+    public override int GetHashCode() => HashCode.Combine(VirtualHosts.Count, Clusters.Count);
+
+    private static bool SameEntries<TKey, TValue>(FrozenDictionary<TKey, TValue> a, FrozenDictionary<TKey, TValue> b)
+        where TKey : notnull =>
+        a.Count == b.Count && a.All(e => b.TryGetValue(e.Key, out var v) && EqualityComparer<TValue>.Default.Equals(e.Value, v));
 }

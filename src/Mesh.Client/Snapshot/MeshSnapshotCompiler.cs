@@ -1,29 +1,21 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using Mesh.Configuration;
-using Mesh.LoadBalancing;
+using Mesh.Configuration.Internal;
 using Mesh.Registry;
-using Mesh.Routing;
 
 namespace Mesh.Snapshot;
 
 /// <summary>
 /// Compiles validated documents and registry instances into a <see cref="MeshSnapshot"/>, with
 /// Istio's semantics: short hosts resolve in the document's namespace, a subset is the instances
-/// whose labels contain the subset's labels, a subset's trafficPolicy overrides the rule's, and a
-/// host without a VirtualService gets one route over all its healthy instances.
+/// whose labels contain the subset's labels, a subset's trafficPolicy overrides the rule's field by
+/// field, match blocks that name another caller (sourceLabels, sourceNamespace) are dropped, and a
+/// host without a VirtualService gets one route over all its healthy instances. Pure: config in,
+/// config out; it builds no runtime state.
 /// </summary>
-internal sealed class MeshSnapshotCompiler(
-    MeshIdentity identity,
-    IMeshRandom random,
-    Func<ServiceInstance, EndpointState> endpointState,
-    TimeProvider? time = null,
-    Resilience.MeshTransports? transports = null)
+internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
 {
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly Resilience.MeshTransports _transports = transports ?? SharedTransports.Value;
-    private static readonly Lazy<Resilience.MeshTransports> SharedTransports = new(() => new Resilience.MeshTransports());
-
     public MeshIdentity Identity => identity;
 
     /// <summary>Validates then compiles; throws <see cref="MeshConfigException"/> listing every error.</summary>
@@ -43,63 +35,46 @@ internal sealed class MeshSnapshotCompiler(
             rules[ServiceKey.Parse(rule.Spec.Host, NamespaceOf(rule))] = rule;
         }
 
-        var clusters = new Dictionary<(ServiceKey, string?), MeshCluster>();
-        MeshCluster GetCluster(ServiceKey service, string? subset, int? port)
+        var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
+        string ClusterFor(ServiceKey service, string? subset, int? port)
         {
-            if (clusters.TryGetValue((service, subset), out var cluster))
+            var name = ClusterName(service, subset, port);
+            if (!clusters.ContainsKey(name))
             {
-                return cluster;
+                clusters[name] = BuildCluster(name, service, subset, port, instances, rules, coldServices.Contains(service));
             }
 
-            cluster = BuildCluster(service, subset, port, instances, rules, coldServices.Contains(service));
-            clusters[(service, subset)] = cluster;
-            return cluster;
+            return name;
         }
 
-        var routesByService = new Dictionary<ServiceKey, ServiceRoutes>();
+        var hosts = new Dictionary<ServiceKey, VirtualHostConfig>();
         foreach (var service in visible.OfType<VirtualService>())
         {
             var ns = NamespaceOf(service);
-            var compiled = CompileRoutes(service, ns, GetCluster);
+            var routes = CompileRoutes(service, ns, ClusterFor);
             foreach (var host in service.Spec.Hosts)
             {
                 var key = ServiceKey.Parse(host, ns);
-                routesByService[key] = new ServiceRoutes(key, compiled, service);
+                hosts[key] = new VirtualHostConfig(key, service.DisplayName, routes);
             }
         }
 
         // Every other known service (from the registry or a DestinationRule) gets the default route.
         foreach (var key in instances.Keys.Concat(rules.Keys).Concat(coldServices))
         {
-            if (!routesByService.ContainsKey(key))
+            if (!hosts.ContainsKey(key))
             {
-                var target = new RouteTarget(GetCluster(key, null, null), 100, null, null);
-                var defaultRoute = new CompiledRoute("default", [], [target], null, null, null)
-                {
-                    Policy = Resilience.RoutePolicy.Create(new HttpRoute(), _time, random),
-                };
-                routesByService[key] = new ServiceRoutes(key, [defaultRoute], null);
+                var route = new HttpRoute { Route = new ValueList<HttpRouteDestination>([new HttpRouteDestination { Destination = new Destination { Host = key.Fqdn } }]) };
+                hosts[key] = new VirtualHostConfig(key, null, new ValueList<RouteConfig>([new RouteConfig("default", route, new ValueList<string>([ClusterFor(key, null, null)]))]));
             }
         }
 
-        var hosts = new Dictionary<string, ServiceRoutes>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, routes) in routesByService)
-        {
-            foreach (var alias in key.HostAliases(identity.Namespace))
-            {
-                hosts[alias] = routes;
-            }
-        }
-
-        return new MeshSnapshot(
-            version,
-            identity,
-            documents,
-            instances,
-            hosts.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
-            clusters.Values.ToFrozenDictionary(c => c.Name, StringComparer.Ordinal),
-            random);
+        return new MeshSnapshot(version, identity, documents, instances, hosts.ToFrozenDictionary(), clusters.ToFrozenDictionary(StringComparer.Ordinal));
     }
+
+    /// <summary>Istio's cluster name: <c>outbound|port|subset|fqdn</c>, the port empty when no route named one.</summary>
+    public static string ClusterName(ServiceKey service, string? subset, int? port) =>
+        $"outbound|{port?.ToString(CultureInfo.InvariantCulture)}|{subset}|{service.Fqdn}";
 
     private string NamespaceOf(MeshDocument document) => document.Metadata.Namespace ?? identity.Namespace;
 
@@ -115,60 +90,34 @@ internal sealed class MeshSnapshotCompiler(
         return exportTo.Count == 0 || exportTo.Any(e => e == "*" || e == identity.Namespace || (e == "." && NamespaceOf(document) == identity.Namespace));
     }
 
-    private CompiledRoute[] CompileRoutes(VirtualService service, string ns, Func<ServiceKey, string?, int?, MeshCluster> getCluster)
+    private ValueList<RouteConfig> CompileRoutes(VirtualService service, string ns, Func<ServiceKey, string?, int?, string> clusterFor)
     {
-        var routes = new List<CompiledRoute>();
-
-        // One slot per distinct header name across the table, so a request reads each header once.
-        var headerSlots = new HeaderSlotMap();
+        var routes = new List<RouteConfig>();
         for (var r = 0; r < service.Spec.Http.Count; r++)
         {
             var route = service.Spec.Http[r];
 
             // sourceLabels and sourceNamespace are facts about this caller, so they are decided here, once.
-            var matches = route.Match.Where(AppliesToCaller).Select(m => new RouteMatch(m, headerSlots)).ToArray();
+            var matches = route.Match.Where(AppliesToCaller).ToArray();
             if (route.Match.Count > 0 && matches.Length == 0)
             {
                 continue; // no match block can apply to this caller
             }
 
-            var targets = route.Route.Select(d => new RouteTarget(
-                getCluster(ServiceKey.Parse(d.Destination.Host, ns), d.Destination.Subset, d.Destination.Port),
-                d.Weight ?? (route.Route.Count == 1 ? 100 : 0),
-                HeaderMutation.Create(d.Headers?.Request),
-                HeaderMutation.Create(d.Headers?.Response))).ToArray();
-
-            RouteRewrite? rewrite = null;
-            if (route.Rewrite is { } rw)
-            {
-                var regex = rw.UriRegexRewrite is { } rr ? new System.Text.RegularExpressions.Regex(rr.Match, System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking) : null;
-                rewrite = new RouteRewrite(rw.Uri, rw.Authority, regex, ToDotNetReplacement(rw.UriRegexRewrite?.Rewrite));
-            }
-
-            routes.Add(new CompiledRoute(
-                route.Name ?? $"{service.Metadata.Name}.http[{r}]",
-                matches,
-                targets,
-                rewrite,
-                HeaderMutation.Create(route.Headers?.Request),
-                HeaderMutation.Create(route.Headers?.Response))
-            {
-                Policy = Resilience.RoutePolicy.Create(route, _time, random),
-            });
+            var clusters = route.Route.Select(d => clusterFor(ServiceKey.Parse(d.Destination.Host, ns), d.Destination.Subset, d.Destination.Port)).ToArray();
+            var http = matches.Length == route.Match.Count ? route : route with { Match = new ValueList<HttpMatchRequest>(matches) };
+            routes.Add(new RouteConfig(route.Name ?? $"{service.Metadata.Name}.http[{r}]", http, new ValueList<string>(clusters)));
         }
 
-        return [.. routes];
+        return new ValueList<RouteConfig>([.. routes]);
     }
 
     private bool AppliesToCaller(HttpMatchRequest match) =>
         match.SourceLabels.All(l => identity.Labels.TryGetValue(l.Key, out var v) && v == l.Value) &&
         (match.SourceNamespace is null || match.SourceNamespace == identity.Namespace);
 
-    /// <summary>RE2 replacements use \1; .NET uses $1.</summary>
-    private static string? ToDotNetReplacement(string? rewrite) =>
-        rewrite is null ? null : System.Text.RegularExpressions.Regex.Replace(rewrite.Replace("$", "$$", StringComparison.Ordinal), @"\\(\d)", "$${$1}");
-
-    private MeshCluster BuildCluster(
+    private static ClusterConfig BuildCluster(
+        string name,
         ServiceKey service,
         string? subsetName,
         int? port,
@@ -180,51 +129,19 @@ internal sealed class MeshSnapshotCompiler(
         var subset = subsetName is null ? null : rule?.Spec.Subsets.FirstOrDefault(s => s.Name == subsetName);
         var all = instances.TryGetValue(service, out var list) ? list : [];
         var members = all
-            .Where(i => i.Healthy && (subset is null || subset.Labels.All(l => i.Labels.TryGetValue(l.Key, out var v) && v == l.Value)))
+            .Where(i => subset is null || subset.Labels.All(l => i.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
             .OrderBy(i => i.Address, StringComparer.Ordinal)
             .ThenBy(i => i.Port)
-            .Select(i => new MeshEndpoint(i, endpointState(i)))
+            .Select(i => new EndpointConfig(i.Id, i.Address, i.Port, i.Healthy ? EndpointHealth.Healthy : EndpointHealth.Unhealthy))
             .ToArray();
 
         // A subset's trafficPolicy overrides the rule's field by field (loadBalancer, connectionPool, outlierDetection).
-        var settings = subset?.TrafficPolicy?.LoadBalancer ?? rule?.Spec.TrafficPolicy?.LoadBalancer;
         var policy = new TrafficPolicy
         {
-            LoadBalancer = settings,
+            LoadBalancer = subset?.TrafficPolicy?.LoadBalancer ?? rule?.Spec.TrafficPolicy?.LoadBalancer,
             ConnectionPool = subset?.TrafficPolicy?.ConnectionPool ?? rule?.Spec.TrafficPolicy?.ConnectionPool,
             OutlierDetection = subset?.TrafficPolicy?.OutlierDetection ?? rule?.Spec.TrafficPolicy?.OutlierDetection,
         };
-        // Istio names clusters by service port; Mesh knows one only when the route names it (destination.port.number).
-        var portText = port?.ToString(CultureInfo.InvariantCulture) ?? "";
-        var name = $"outbound|{portText}|{subsetName}|{service.Fqdn}";
-        return new MeshCluster(name, service, subsetName, members, CreateLoadBalancer(settings, members), isCold)
-        {
-            Policy = Resilience.ClusterPolicy.Create(policy, members, _time, _transports),
-        };
-    }
-
-    private LoadBalancer CreateLoadBalancer(LoadBalancerSettings? settings, MeshEndpoint[] endpoints)
-    {
-        if (settings?.ConsistentHash is { } hash)
-        {
-            var (source, key) = hash switch
-            {
-                { HttpHeaderName: { } header } => (HashKeySource.Header, header),
-                { HttpCookie: { } cookie } => (HashKeySource.Cookie, cookie.Name),
-                { HttpQueryParameterName: { } query } => (HashKeySource.QueryParameter, query),
-                _ => (HashKeySource.SourceIp, ""),
-            };
-            return new RingHashLoadBalancer(endpoints, source, key, hash.MinimumRingSize ?? RingHashLoadBalancer.DefaultMinimumRingSize, identity.SourceAddress, random)
-            {
-                Cookie = hash.HttpCookie,
-            };
-        }
-
-        return settings?.Simple switch
-        {
-            "LEAST_REQUEST" or "LEAST_CONN" => new LeastRequestLoadBalancer(random),
-            "RANDOM" => new RandomLoadBalancer(random),
-            _ => new RoundRobinLoadBalancer(random.Next(Math.Max(endpoints.Length, 1)), endpoints.Length),
-        };
+        return new ClusterConfig(name, service, subsetName, port, policy, new ValueList<EndpointConfig>(members), isCold);
     }
 }

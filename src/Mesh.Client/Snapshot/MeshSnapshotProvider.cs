@@ -1,8 +1,10 @@
-using System.Collections.Concurrent;
 using Mesh.Configuration;
 using Mesh.Hosting;
 using Mesh.Registry;
+using Mesh.Routing;
+using Mesh.Runtime;
 using Mesh.Telemetry;
+using Mesh.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -10,23 +12,26 @@ using Microsoft.Extensions.Primitives;
 namespace Mesh.Snapshot;
 
 /// <summary>
-/// Holds the snapshot in force. The first load throws on any error; later loads that fail are
-/// logged and counted, and the last good snapshot stays in force.
+/// Holds the config in force and applies updates: reads the source, validates and compiles a
+/// <see cref="MeshSnapshot"/>, and hands it to the <see cref="MeshRuntime"/>, which reconciles the
+/// runtime state and publishes the table the request path reads. The first load throws on any error;
+/// later loads that fail are logged and counted, and the last good config stays in force.
 /// </summary>
-internal sealed partial class MeshSnapshotProvider : IDisposable
+internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
 {
     private readonly IMeshStateSource _source;
     private readonly MeshSnapshotCompiler _compiler;
     private readonly MeshMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<(string, int), EndpointState> _endpointStates = new();
+    private readonly TimeProvider _time;
+    private readonly MeshRuntime _runtime;
+    private readonly MeshTransportPool? _ownTransports;
     private readonly Lock _reloadGate = new();
-    private MeshSnapshot _current;
+    private RouteTable _routes;
     private CancellationTokenSource _changeSource = new();
-    private long _version;
     private long _rejectedCount;
     private bool _disposed;
-    private IReadOnlyList<ConfigError>? _lastRejection;
+    private MeshConfigRejection? _lastRejection;
 
     public MeshSnapshotProvider(
         IMeshStateSource source,
@@ -35,35 +40,50 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
         ILogger<MeshSnapshotProvider> logger,
         IMeshRandom? random = null,
         TimeProvider? time = null,
-        Resilience.MeshTransports? transports = null)
+        MeshTransportPool? transports = null)
     {
         _source = source;
         _metrics = metrics;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
         var o = options.Value;
         var identity = new MeshIdentity(o.Service, o.Namespace, new Dictionary<string, string>(o.Labels, StringComparer.Ordinal), o.Address);
-        _compiler = new MeshSnapshotCompiler(identity, random ?? SharedMeshRandom.Instance, i => _endpointStates.GetOrAdd((i.Address, i.Port), static _ => new EndpointState()), time, transports);
+        _compiler = new MeshSnapshotCompiler(identity);
+        if (transports is null)
+        {
+            _ownTransports = new MeshTransportPool(new SocketsTransportFactory());
+            transports = _ownTransports;
+        }
+
+        _runtime = new MeshRuntime(new MeshRuntimeContext(identity, _time, random ?? SharedMeshRandom.Instance, transports));
 
         // First load: every error at once, and no mesh until it is fixed.
         var state = source.Read();
-        _current = Build(state);
+        _routes = _runtime.Apply(Build(state, version: 1));
         source.Applied(state);
-        Log.Applied(_logger, _current.Version, _current.Documents.Count, _current.Instances.Values.Sum(i => i.Count));
+        Log.Applied(_logger, Current.Version, Current.Documents.Count, Current.Instances.Values.Sum(i => i.Count));
         _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
         source.Changed += OnSourceChanged;
     }
 
-    /// <summary>Gets the snapshot in force; one volatile read, no lock.</summary>
-    public MeshSnapshot Current => Volatile.Read(ref _current);
+    /// <summary>Gets the config in force; one volatile read, no lock.</summary>
+    public MeshSnapshot Current => Volatile.Read(ref _routes).Snapshot;
 
-    /// <summary>Gets the errors of the last rejected update, or null if none was rejected since the last applied one.</summary>
-    public IReadOnlyList<ConfigError>? LastRejection => Volatile.Read(ref _lastRejection);
+    /// <summary>Gets what the request path reads: the compiled routes and the clusters' runtime state; one volatile read, no lock.</summary>
+    public RouteTable Routes => Volatile.Read(ref _routes);
 
-    /// <summary>Gets the number of updates rejected since start.</summary>
-    public long RejectedCount => Interlocked.Read(ref _rejectedCount);
+    public long ConfigVersion => Current.Version;
 
-    /// <summary>Gets a token that fires when a new snapshot replaces the current one.</summary>
+    /// <summary>Gets the last rejected update, or null if none was rejected since the last applied one.</summary>
+    public MeshConfigRejection? LastRejection => Volatile.Read(ref _lastRejection);
+
+    public long RejectedUpdates => Interlocked.Read(ref _rejectedCount);
+
+    /// <summary>Gets a token that fires at the next applied or rejected update.</summary>
     public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changeSource).Token);
+
+    public IReadOnlyList<MeshClusterStatus> GetClusters() =>
+        [.. Routes.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => c.GetStatus())];
 
     private void OnSourceChanged() => Reload();
 
@@ -85,14 +105,14 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
             try
             {
                 state = _source.Read();
-                next = Build(state);
+
+                // The version counts applied configs only: a rejected update uses none up.
+                next = Build(state, Current.Version + 1);
             }
             catch (MeshConfigException ex)
             {
                 Log.Rejected(_logger, ex.Errors.Count, Current.Version, string.Join(Environment.NewLine, ex.Errors));
-                Volatile.Write(ref _lastRejection, ex.Errors);
-                Interlocked.Increment(ref _rejectedCount);
-                _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
+                Reject(ex.Errors);
                 return false;
             }
 #pragma warning disable CA1031 // a reload must never take the data plane down; the error is logged and the last snapshot stays
@@ -100,29 +120,39 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
 #pragma warning restore CA1031
             {
                 Log.ReloadFailed(_logger, ex, Current.Version);
-                Volatile.Write(ref _lastRejection, [new ConfigError("mesh config", "", ex.Message)]);
-                Interlocked.Increment(ref _rejectedCount);
-                _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
+                Reject([new ConfigError("mesh config", "", ex.Message)]);
                 return false;
             }
 
-            // 1. capture the old token source, 2. publish the snapshot, 3. install a new token source, 4. fire the old one.
-            var oldSource = _changeSource;
-            var old = _current;
-            Volatile.Write(ref _current, next);
+            // 1. reconcile the runtime state and publish the table, 2. capture the old token source,
+            // 3. install a new one, 4. fire the old one: a listener woken by it sees the new config.
+            Volatile.Write(ref _routes, _runtime.Apply(next));
             Volatile.Write(ref _lastRejection, null);
-            Volatile.Write(ref _changeSource, new CancellationTokenSource());
             Log.Applied(_logger, next.Version, next.Documents.Count, next.Instances.Values.Sum(i => i.Count));
             _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
-            oldSource.Cancel();
-            oldSource.Dispose();
-            old.Retire();
+            SignalChange();
             _source.Applied(state);
             return true;
         }
     }
 
-    private MeshSnapshot Build(MeshState state)
+    private void Reject(IReadOnlyList<ConfigError> errors)
+    {
+        Volatile.Write(ref _lastRejection, new MeshConfigRejection(errors, _time.GetUtcNow(), Current.Version));
+        Interlocked.Increment(ref _rejectedCount);
+        _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
+        SignalChange();
+    }
+
+    private void SignalChange()
+    {
+        var oldSource = _changeSource;
+        Volatile.Write(ref _changeSource, new CancellationTokenSource());
+        oldSource.Cancel();
+        oldSource.Dispose();
+    }
+
+    private MeshSnapshot Build(MeshState state, long version)
     {
         if (state.Errors.Count > 0)
         {
@@ -130,7 +160,7 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
             throw new MeshConfigException(state.Errors);
         }
 
-        return _compiler.Compile(Interlocked.Increment(ref _version), state.Documents, state.Instances, state.ColdServices);
+        return _compiler.Compile(version, state.Documents, state.Instances, state.ColdServices);
     }
 
     public void Dispose()
@@ -141,6 +171,8 @@ internal sealed partial class MeshSnapshotProvider : IDisposable
             // A source's watch may still be delivering a change; Reload checks this flag under the same lock.
             _disposed = true;
             _changeSource.Dispose();
+            _runtime.Dispose();
+            _ownTransports?.Dispose();
         }
     }
 

@@ -39,8 +39,9 @@ public sealed class MeshServiceCollectionExtensionsTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
+        services.AddSingleton<Mesh.Transport.IMeshTransportFactory>(new TestTransportFactory(network));
         services.AddMesh();
-        services.AddHttpClient("reviews").AddMesh().ConfigurePrimaryHttpMessageHandler(() => network);
+        services.AddHttpClient("reviews").AddMesh();
         await using var provider = services.BuildServiceProvider();
         using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("reviews");
         using var jason = new HttpRequestMessage(HttpMethod.Get, "http://reviews:9080/reviews/0");
@@ -52,6 +53,33 @@ public sealed class MeshServiceCollectionExtensionsTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(["10.0.0.2", "10.0.0.1"], network.Requests.Select(r => r.Uri.Host));
         Assert.Equal("productpage", provider.GetRequiredService<IOptions<MeshOptions>>().Value.Service);
+    }
+
+    [Fact]
+    public async Task AddMesh_ClientsOwnPrimaryHandler_UsedForOtherHostsOnly()
+    {
+        // As behind a sidecar: the mesh's connection pools carry mesh traffic; the client's own handler the rest.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mesh:Static:Services:reviews:0:Address"] = "10.0.0.1",
+            ["Mesh:Static:Services:reviews:0:Port"] = "9080",
+        }).Build();
+        var mesh = new RecordingHandler();
+        var primary = new RecordingHandler();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddSingleton<Mesh.Transport.IMeshTransportFactory>(new TestTransportFactory(mesh));
+        services.AddMesh();
+        services.AddHttpClient("any").AddMesh().ConfigurePrimaryHttpMessageHandler(() => primary);
+        await using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("any");
+
+        using var meshed = await client.GetAsync(new Uri("http://reviews:9080/reviews/0"), TestContext.Current.CancellationToken);
+        using var other = await client.GetAsync(new Uri("http://example.org/"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(new Uri("http://10.0.0.1:9080/reviews/0"), mesh.Single.Uri);
+        Assert.Equal(new Uri("http://example.org/"), primary.Single.Uri);
     }
 
     [Fact]

@@ -364,7 +364,7 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
         var onTheConnection = mesh.GetAsync();
         await _a.WaitForRequestsAsync(1);
         var waiting = mesh.GetAsync(); // the cluster's only connection is busy: it waits in the pool
-        await Eventually.WaitAsync(() => mesh.Cluster().Policy!.Limits!.Active == 2, "the second request to wait for the connection");
+        await Eventually.WaitAsync(() => mesh.Cluster().Limits!.Active == 2, "the second request to wait for the connection");
         using var over = await Eventually.CompletesAsync(mesh.GetAsync(), "the request over the pending limit to fail fast");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, over.StatusCode);
@@ -389,7 +389,7 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(1, _a.Requests);
-        Assert.Equal(0, mesh.Cluster().Policy!.Limits!.Active);
+        Assert.Equal(0, mesh.Cluster().Limits!.Active);
     }
 
     [Fact]
@@ -403,21 +403,22 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
         using var first = await mesh.GetAsync();
         using var second = await mesh.GetAsync();
 
-        Assert.NotNull(mesh.Cluster().Policy?.Transport);
+        Assert.Equal(new global::Mesh.Transport.TransportSettings(TimeSpan.FromSeconds(2), 10, TimeSpan.FromSeconds(30), LiveMesh.ReviewsCluster), mesh.Cluster().Transport.Settings);
+        Assert.Equal(2, Assert.Single(mesh.Transports.Created, t => t.Settings == mesh.Cluster().Transport.Settings).Requests);
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
         Assert.All(_a.Received, r => Assert.Equal("close", r.Connection, ignoreCase: true)); // maxRequestsPerConnection: 1
     }
 
     [Fact]
-    public async Task ConnectionSettings_LimitsOnly_UsesTheClientsOwnHandler()
+    public async Task ConnectionSettings_LimitsOnly_TheMeshsDefaultPool()
     {
         await using var mesh = Mesh(Rule("connectionPool: { http: { http2MaxRequests: 100 } }"), Routes("- route:\n  - destination: { host: reviews }"), _a);
 
         using var response = await mesh.GetAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.NotNull(mesh.Cluster().Policy?.Limits);
-        Assert.Null(mesh.Cluster().Policy?.Transport);
+        Assert.NotNull(mesh.Cluster().Limits);
+        Assert.Same(global::Mesh.Transport.TransportSettings.Default, mesh.Cluster().Transport.Settings);
     }
 
     // ---- outlier detection --------------------------------------------------------------------

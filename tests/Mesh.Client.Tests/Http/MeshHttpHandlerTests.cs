@@ -262,10 +262,35 @@ public class MeshHttpHandlerTests
     }
 
     [Fact]
+    public void Send_Synchronous_MeshHostRefusedNamingTheHost()
+    {
+        using var mesh = Mesh("- route:\n  - destination: { host: reviews, subset: v2 }");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://reviews:9080/reviews/1");
+
+        var ex = Assert.Throws<NotSupportedException>(() => mesh.Client.Send(request, Ct));
+
+        Assert.Contains("mesh host 'reviews'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("SendAsync", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(mesh.Network.Requests);
+    }
+
+    [Fact]
+    public void Send_Synchronous_OtherHostPassesThrough()
+    {
+        using var mesh = Mesh("- route:\n  - destination: { host: reviews, subset: v2 }");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://example.org/page");
+
+        using var response = mesh.Client.Send(request, Ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new Uri("http://example.org/page"), mesh.Network.Single.Uri);
+    }
+
+    [Fact]
     public async Task SendAsync_UpstreamResets_Answers503AndRestoresTheRequest()
     {
         using var mesh = Mesh("- route:\n  - destination: { host: reviews, subset: v2 }");
-        var endpoint = mesh.Provider.Current.Clusters["outbound||v2|reviews.default.svc.cluster.local"].Endpoints.Single();
+        var endpoint = mesh.Provider.Routes.Clusters["outbound||v2|reviews.default.svc.cluster.local"].Endpoints.Single();
         var activeDuringSend = -1;
         mesh.Network.OnSend = _ =>
         {

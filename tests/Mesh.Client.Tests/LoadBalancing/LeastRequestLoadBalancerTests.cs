@@ -1,3 +1,4 @@
+using Mesh.Runtime;
 using Mesh.Snapshot;
 using Mesh.Tests;
 

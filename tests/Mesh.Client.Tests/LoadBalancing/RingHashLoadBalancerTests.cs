@@ -1,3 +1,4 @@
+using Mesh.Runtime;
 using System.Globalization;
 using Mesh.Configuration;
 using Mesh.Snapshot;

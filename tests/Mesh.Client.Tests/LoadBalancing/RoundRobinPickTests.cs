@@ -1,3 +1,4 @@
+using Mesh.Runtime;
 using Mesh.Configuration;
 using Mesh.Registry;
 using Mesh.Snapshot;
@@ -42,6 +43,6 @@ public class RoundRobinPickTests
     private static MeshEndpoint[] Endpoints(int count)
     {
         var key = ServiceKey.Parse("reviews", "default");
-        return [.. Enumerable.Range(0, count).Select(i => new MeshEndpoint(new ServiceInstance(key, $"r{i}", "10.0.0.1", 9080 + i, new Dictionary<string, string>()), new EndpointState()))];
+        return [.. Enumerable.Range(0, count).Select(i => new MeshEndpoint(new EndpointConfig($"r{i}", "10.0.0.1", 9080 + i, EndpointHealth.Healthy)))];
     }
 }

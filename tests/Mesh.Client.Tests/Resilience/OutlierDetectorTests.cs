@@ -1,3 +1,4 @@
+using Mesh.Runtime;
 using Mesh.Configuration;
 using Mesh.Snapshot;
 using Mesh.Tests;
@@ -229,20 +230,35 @@ public sealed class OutlierDetectorTests : IDisposable
     }
 
     [Fact]
-    public void NewDetector_OverEndpointsEjectedUnderTheOldOne_KeepsThemOutAndReturnsThem()
+    public void Update_EndpointEjectedBefore_StaysOutForTheRestOfItsTimeThenReturns()
     {
-        // A config reload compiles a new detector; ejections live in the endpoints' shared state.
+        // A config update applies new settings and endpoints in place; ejections live in the endpoints' state.
         var endpoints = TestEndpoints.Create(2);
+        var added = TestEndpoints.Create("10.0.0.9");
         var settings = new OutlierDetection { Consecutive5xxErrors = 1, Interval = TimeSpan.FromSeconds(5), BaseEjectionTime = TimeSpan.FromSeconds(10), MaxEjectionPercent = 100 };
-        var old = Detector(endpoints, settings);
-        Fail(old, endpoints[0], 1);
-        old.Dispose();
+        var detector = Detector(endpoints, settings);
+        Fail(detector, endpoints[0], 1);
 
-        var current = Detector(endpoints, settings);
+        detector.Update([.. endpoints, added], settings with { Consecutive5xxErrors = 3 });
 
-        Assert.Equal([endpoints[1]], current.Available);
+        Assert.Equal([endpoints[1], added], detector.Available);
+        Assert.Equal(3, detector.Consecutive5xx);
         _time.Advance(TimeSpan.FromSeconds(10));
-        Assert.Equal(endpoints, current.Available);
+        Assert.Equal([endpoints[0], endpoints[1], added], detector.Available);
+    }
+
+    [Fact]
+    public void Dispose_EjectedEndpoints_ReturnAtOnce()
+    {
+        // Outlier detection removed from the config: nothing keeps an endpoint out any more.
+        var endpoints = TestEndpoints.Create(2);
+        var detector = Detector(endpoints, new OutlierDetection { Consecutive5xxErrors = 1, MaxEjectionPercent = 100 });
+        Fail(detector, endpoints[0], 1);
+        Assert.True(endpoints[0].State.IsEjected);
+
+        detector.Dispose();
+
+        Assert.False(endpoints[0].State.IsEjected);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Mesh.Configuration;
-using Mesh.LoadBalancing;
+using Mesh.Configuration.Internal;
+using Mesh.Runtime;
+using Mesh.Tests;
 using Mesh.Snapshot;
 
 namespace Mesh.Routing.Tests;
@@ -37,8 +39,8 @@ public class CompiledRouteTests
     private static CompiledRoute Route(params (int Weight, string Subset)[] targets) =>
         new("r", [], [.. targets.Select(t => new RouteTarget(Cluster(t.Subset), t.Weight, null, null))], null, null, null);
 
-    private static MeshCluster Cluster(string subset) =>
-        new($"outbound||{subset}|reviews.default.svc.cluster.local", ServiceKey.Parse("reviews", "default"), subset, [], new RoundRobinLoadBalancer(0));
+    private static ClusterState Cluster(string subset) =>
+        new(new ClusterConfig($"outbound||{subset}|reviews.default.svc.cluster.local", ServiceKey.Parse("reviews", "default"), subset, null, new TrafficPolicy(), ValueList<EndpointConfig>.Empty), TestMesh.Context());
 
     private sealed class FixedRandom(int value) : IMeshRandom
     {

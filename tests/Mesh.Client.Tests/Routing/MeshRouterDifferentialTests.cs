@@ -28,7 +28,7 @@ public class MeshRouterDifferentialTests
         {
             var yaml = userTables ? RandomUserTable(random) : RandomTable(random);
             var snapshot = RouteTables.Compile(yaml, defaultDestination: true);
-            var routes = snapshot.Documents.OfType<VirtualService>().Single().Spec.Http;
+            var routes = snapshot.Snapshot.Documents.OfType<VirtualService>().Single().Spec.Http;
             for (var r = 0; r < 40; r++)
             {
                 using var request = RandomRequest(random);

@@ -446,7 +446,7 @@ public class MeshRouterTests
         var decision = MeshRouter.Route(snapshot, TestMesh.Request(Url));
 
         Assert.Equal(RouteOutcome.NoRoute, decision.Outcome);
-        Assert.Equal("reviews", decision.Service?.VirtualService?.Metadata.Name);
+        Assert.StartsWith("VirtualService reviews", decision.Service?.VirtualService, StringComparison.Ordinal);
         Assert.Null(decision.Route);
         Assert.Null(decision.Endpoint);
     }
@@ -611,11 +611,11 @@ public class MeshRouterTests
         Assert.InRange(counts["v3"], 4_700, 5_300);
     }
 
-    private static MeshSnapshot Reviews(string http, MeshIdentity? identity = null, IMeshRandom? random = null) =>
+    private static RouteTable Reviews(string http, MeshIdentity? identity = null, IMeshRandom? random = null) =>
         TestMesh.Compile(TestMesh.Yaml(TestMesh.ReviewsRule, TestMesh.VirtualService("reviews", "[reviews]", http)), TestMesh.Reviews, random, identity);
 
     /// <summary>A route to v2 behind <paramref name="matchBlocks"/>, then a catch-all route to v1.</summary>
-    private static MeshSnapshot MatchOrV1(string matchBlocks) => Reviews(MatchOrV1Http(matchBlocks));
+    private static RouteTable MatchOrV1(string matchBlocks) => Reviews(MatchOrV1Http(matchBlocks));
 
     private static string MatchOrV1Http(string matchBlocks) => $$"""
         - match:

@@ -8,7 +8,7 @@ namespace Mesh.Routing.Tests;
 internal static class RouteTables
 {
     /// <summary>Compiles the routes; with <paramref name="defaultDestination"/>, a route without one goes to subset v1.</summary>
-    public static MeshSnapshot Compile(string httpRoutes, bool defaultDestination = false)
+    public static RouteTable Compile(string httpRoutes, bool defaultDestination = false)
     {
         if (defaultDestination)
         {
@@ -50,10 +50,10 @@ internal static class RouteTables
         {
             [key] = new[] { "v1", "v2", "v3" }.Select((v, i) => new ServiceInstance(key, $"reviews-{v}", "10.0.0.1", 9080 + i, new Dictionary<string, string> { ["version"] = v })).ToArray(),
         };
-        return new MeshSnapshotCompiler(MeshIdentity.Anonymous(), new SeededMeshRandom(1), static _ => new EndpointState()).Compile(1, parsed.Documents, instances);
+        return Runtime.MeshRuntime.Standalone(new MeshSnapshotCompiler(MeshIdentity.Anonymous()).Compile(1, parsed.Documents, instances), new SeededMeshRandom(1), transports: new Mesh.Tests.TestTransportFactory(new Mesh.Tests.RecordingHandler()));
     }
 
-    public static ServiceRoutes Reviews(MeshSnapshot snapshot) =>
+    public static ServiceRoutes Reviews(RouteTable snapshot) =>
         snapshot.TryGetService("reviews", out var service) ? service : throw new InvalidOperationException("reviews is not in the snapshot");
 
     public static HttpRequestMessage Request(string url, params (string Name, string Value)[] headers)

@@ -24,7 +24,7 @@ public sealed class MeshSnapshotProviderTests : IDisposable
 
         Assert.Equal(1, provider.Current.Version);
         Assert.Equal(2, provider.Current.Documents.Count);
-        Assert.Equal("10.0.0.1", MeshRouter.Route(provider.Current, TestMesh.Request("http://reviews:9080/")).Endpoint?.Address);
+        Assert.Equal("10.0.0.1", MeshRouter.Route(provider.Routes, TestMesh.Request("http://reviews:9080/")).Endpoint?.Address);
     }
 
     [Fact]
@@ -90,7 +90,12 @@ public sealed class MeshSnapshotProviderTests : IDisposable
         Assert.False(applied);
         Assert.Same(before, provider.Current);
         Assert.Equal(1, provider.Current.Version);
-        Assert.False(token.HasChanged);
+
+        // The token tells watchers of IMeshStatus that something happened: a rejection, with its errors.
+        Assert.True(token.HasChanged);
+        Assert.Equal(1, provider.RejectedUpdates);
+        Assert.Equal(1, provider.LastRejection?.ConfigVersion);
+        Assert.Contains(provider.LastRejection!.Errors, e => e.Message.Contains("'v9'", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -133,7 +138,7 @@ public sealed class MeshSnapshotProviderTests : IDisposable
 
         Assert.True(applied);
         Assert.Equal(2, provider.Current.Version);
-        Assert.Equal("10.0.0.3", MeshRouter.Route(provider.Current, TestMesh.Request("http://reviews:9080/")).Endpoint?.Address);
+        Assert.Equal("10.0.0.3", MeshRouter.Route(provider.Routes, TestMesh.Request("http://reviews:9080/")).Endpoint?.Address);
         Assert.True(token.HasChanged);
         Assert.Equal(1, fired);
         Assert.False(provider.GetChangeToken().HasChanged); // a fresh token for the next change
@@ -183,15 +188,14 @@ public sealed class MeshSnapshotProviderTests : IDisposable
     {
         var source = new TestStateSource(V1Config, TestMesh.Reviews);
         using var provider = Create(source);
-        var before = provider.Current.Clusters["outbound||v1|reviews.default.svc.cluster.local"].Endpoints.Single();
+        var before = provider.Routes.Clusters["outbound||v1|reviews.default.svc.cluster.local"].Endpoints.Single();
         before.State.OnRequestStart();
 
         source.State = new TestStateSource(TestMesh.Yaml(TestMesh.ReviewsRule, TestMesh.VirtualService("reviews", "[reviews]", "- route:\n  - destination: { host: reviews, subset: v1 }\n  headers:\n    request:\n      set: { x-v: '2' }")), TestMesh.Reviews).State;
         Assert.True(provider.Reload());
-        var after = provider.Current.Clusters["outbound||v1|reviews.default.svc.cluster.local"].Endpoints.Single();
+        var after = provider.Routes.Clusters["outbound||v1|reviews.default.svc.cluster.local"].Endpoints.Single();
 
-        Assert.NotSame(before, after);
-        Assert.Same(before.State, after.State);
+        Assert.Same(before, after);
         Assert.Equal(1, after.State.ActiveRequests);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Runtime;
 using Mesh.Snapshot;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,9 @@ internal sealed class LiveMesh : IAsyncDisposable
 
     public ScriptedRandom Random { get; }
 
+    /// <summary>Gets the connection pools the mesh built (real SocketsHttpHandlers), in order.</summary>
+    public required TestTransportFactory Transports { get; init; }
+
     public HttpClient Client { get; }
 
     public MeshSnapshotProvider Provider => _services.GetRequiredService<MeshSnapshotProvider>();
@@ -78,20 +82,38 @@ internal sealed class LiveMesh : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<IMeshRandom>(random);
+        var transports = TestTransportFactory.Real();
+        services.AddSingleton<Mesh.Transport.IMeshTransportFactory>(transports);
         services.AddMesh();
         var client = services.AddHttpClient("live");
         (configureClient ?? (static b => b.AddMesh()))(client);
-        return new LiveMesh(services.BuildServiceProvider(), directory, time, random, "live");
+        return new LiveMesh(services.BuildServiceProvider(), directory, time, random, "live") { Transports = transports };
     }
 
     public static LiveInstance Reviews(int port, string version = "v1") => new("reviews", port, [("version", version)]);
 
-    /// <summary>Gets a cluster of the snapshot in force, by Istio's name.</summary>
-    public MeshCluster Cluster(string name = ReviewsCluster) => Provider.Current.Clusters[name];
+    /// <summary>Gets a cluster's runtime state, by Istio's name.</summary>
+    public ClusterState Cluster(string name = ReviewsCluster) => Provider.Routes.Clusters[name];
 
     /// <summary>Gets the index of the endpoint on <paramref name="port"/> in its cluster: what a scripted RANDOM pick returns to choose it.</summary>
     public int IndexOf(int port, string cluster = ReviewsCluster) =>
         Array.FindIndex(Cluster(cluster).Endpoints, e => e.Port == port) is var i and >= 0 ? i : throw new ArgumentException($"no endpoint on port {port} in {cluster}");
+
+    /// <summary>Replaces the config file and waits until the mesh applied it.</summary>
+    public async Task ApplyAsync(string yaml)
+    {
+        var version = Provider.Current.Version;
+        _directory.Write("mesh.yaml", yaml);
+
+        // The static registry reloads 150 ms (on this fake clock) after the file system says the file changed.
+        await Eventually.WaitAsync(
+            () =>
+            {
+                Time.Advance(TimeSpan.FromMilliseconds(150));
+                return Provider.Current.Version > version;
+            },
+            $"the mesh to apply the config after version {version}");
+    }
 
     public Task<HttpResponseMessage> GetAsync(string path = "/", params (string Name, string Value)[] headers) =>
         Client.SendAsync(TestMesh.Request("http://reviews:9080" + path, headers), TestContext.Current.CancellationToken);

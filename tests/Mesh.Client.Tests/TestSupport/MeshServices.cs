@@ -28,6 +28,8 @@ internal sealed class MeshServices : IDisposable
             services.AddSingleton(random);
         }
 
+        // The mesh sends through connection pools of its own: each of them sends to the fake network.
+        services.AddSingleton<Mesh.Transport.IMeshTransportFactory>(Transports = new TestTransportFactory(Network));
         services.AddMesh(configure ?? (static _ => { }));
         services.AddHttpClient("mesh").AddMesh().ConfigurePrimaryHttpMessageHandler(() => Network);
         _provider = services.BuildServiceProvider();
@@ -38,9 +40,14 @@ internal sealed class MeshServices : IDisposable
 
     public RecordingHandler Network { get; } = new();
 
+    /// <summary>Gets the mesh's connection pools, each over <see cref="Network"/>.</summary>
+    public TestTransportFactory Transports { get; }
+
     public HttpClient Client { get; }
 
     public MeshSnapshotProvider Provider => _provider.GetRequiredService<MeshSnapshotProvider>();
+
+    public IServiceProvider Services => _provider;
 
     public void Dispose()
     {

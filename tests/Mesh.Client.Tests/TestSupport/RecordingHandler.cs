@@ -29,6 +29,9 @@ internal sealed class RecordingHandler : HttpMessageHandler
         OnResponse?.Invoke(response);
         return Task.FromResult(response);
     }
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendAsync(request, cancellationToken).GetAwaiter().GetResult();
 }
 
 /// <summary>One request as the network saw it.</summary>

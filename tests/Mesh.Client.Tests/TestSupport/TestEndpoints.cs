@@ -1,3 +1,4 @@
+using Mesh.Runtime;
 using Mesh.Snapshot;
 
 namespace Mesh.Tests;
@@ -9,7 +10,7 @@ internal static class TestEndpoints
         [.. Enumerable.Range(1, count).Select(i => Create($"10.0.0.{i}"))];
 
     public static MeshEndpoint Create(string address, int port = 9080) =>
-        new(TestMesh.Instance("reviews", address, port), new EndpointState());
+        new(new EndpointConfig($"{address}:{port}", address, port, EndpointHealth.Healthy));
 
     public static HttpRequestMessage Request(string uri = "http://reviews:9080/") => new(HttpMethod.Get, uri);
 }

@@ -1,5 +1,7 @@
 using Mesh.Configuration;
 using Mesh.Registry;
+using Mesh.Routing;
+using Mesh.Runtime;
 using Mesh.Snapshot;
 
 namespace Mesh.Tests;
@@ -49,14 +51,20 @@ internal static class TestMesh
     public static IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> ByService(IEnumerable<ServiceInstance> instances) =>
         instances.GroupBy(i => i.Service).ToDictionary(g => g.Key, g => (IReadOnlyList<ServiceInstance>)[.. g]);
 
-    public static MeshSnapshot Compile(string yaml, IEnumerable<ServiceInstance> instances, IMeshRandom? random = null, MeshIdentity? identity = null) =>
+    /// <summary>Compiles a snapshot and builds the runtime over it, as the provider does; the runtime's connection pools send nowhere.</summary>
+    public static RouteTable Compile(string yaml, IEnumerable<ServiceInstance> instances, IMeshRandom? random = null, MeshIdentity? identity = null) =>
         Compile(string.IsNullOrWhiteSpace(yaml) ? [] : Parse(yaml), instances, random, identity);
 
-    public static MeshSnapshot Compile(IReadOnlyList<MeshDocument> documents, IEnumerable<ServiceInstance> instances, IMeshRandom? random = null, MeshIdentity? identity = null)
-    {
-        var compiler = new MeshSnapshotCompiler(identity ?? MeshIdentity.Anonymous(), random ?? new ScriptedRandom(), _ => new EndpointState());
-        return compiler.Compile(1, documents, ByService(instances));
-    }
+    public static RouteTable Compile(IReadOnlyList<MeshDocument> documents, IEnumerable<ServiceInstance> instances, IMeshRandom? random = null, MeshIdentity? identity = null) =>
+        MeshRuntime.Standalone(Snapshot(documents, instances, identity), random ?? new ScriptedRandom(), transports: new TestTransportFactory(new RecordingHandler()));
+
+    /// <summary>Compiles the config snapshot only (no runtime state).</summary>
+    public static MeshSnapshot Snapshot(IReadOnlyList<MeshDocument> documents, IEnumerable<ServiceInstance> instances, MeshIdentity? identity = null, long version = 1) =>
+        new MeshSnapshotCompiler(identity ?? MeshIdentity.Anonymous()).Compile(version, documents, ByService(instances));
+
+    /// <summary>A runtime context whose connection pools send to <paramref name="network"/> (by default, a fake answering 200).</summary>
+    public static MeshRuntimeContext Context(IMeshRandom? random = null, TimeProvider? time = null, HttpMessageHandler? network = null) =>
+        new(MeshIdentity.Anonymous(), time ?? TimeProvider.System, random ?? new ScriptedRandom(), new Transport.MeshTransportPool(new TestTransportFactory(network ?? new RecordingHandler())));
 
     /// <summary>A VirtualService; <paramref name="http"/> is the YAML list under spec.http, unindented.</summary>
     public static string VirtualService(string name, string hosts, string http) => $$"""
