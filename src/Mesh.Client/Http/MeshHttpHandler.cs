@@ -159,7 +159,8 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
         route.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
         target.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
-        if (request.Options.TryGetValue(RingHashLoadBalancer.GeneratedCookie, out var setCookie))
+        // Only a ring hash on a cookie with a ttl generates one; reading Options would allocate them for every request.
+        if (target.Cluster.LoadBalancer is RingHashLoadBalancer { Cookie.Ttl: not null } && request.Options.TryGetValue(RingHashLoadBalancer.GeneratedCookie, out var setCookie))
         {
             response.Headers.TryAddWithoutValidation("Set-Cookie", setCookie);
         }
@@ -275,7 +276,6 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
     {
         var original = state.OriginalUri;
         var route = state.Decision.Route!;
-        var pathAndQuery = original.PathAndQuery;
         if (route.Rewrite is { } rewrite && (rewrite.Uri is not null || rewrite.Regex is not null))
         {
             var path = original.AbsolutePath;
@@ -294,10 +294,10 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                 path = rewrite.Uri!;
             }
 
-            pathAndQuery = path + query;
+            return new Uri(string.Concat(endpoint.UriPrefix(original.Scheme), path, query));
         }
 
-        return new Uri($"{original.Scheme}://{endpoint.HostPort}{pathAndQuery}");
+        return new Uri(string.Concat(endpoint.UriPrefix(original.Scheme), original.PathAndQuery));
     }
 
     private static HttpResponseMessage Generated(HttpRequestMessage request, HttpStatusCode status, string reason, string body)

@@ -9,6 +9,9 @@ namespace Mesh.Runtime;
 /// </summary>
 internal sealed class MeshEndpoint(EndpointConfig config, EndpointState state)
 {
+    private string? _http;
+    private string? _https;
+
     public MeshEndpoint(EndpointConfig config)
         : this(config, new EndpointState())
     {
@@ -25,6 +28,12 @@ internal sealed class MeshEndpoint(EndpointConfig config, EndpointState state)
 
     /// <summary>Gets the host:port form, bracketed for IPv6.</summary>
     public string HostPort { get; } = config.HostPort;
+
+    /// <summary>Returns <c>scheme://host:port</c> for a request in <paramref name="scheme"/>; built once per scheme for http and https.</summary>
+    public string UriPrefix(string scheme) =>
+        ReferenceEquals(scheme, Uri.UriSchemeHttp) || scheme == Uri.UriSchemeHttp ? _http ??= $"http://{HostPort}"
+        : ReferenceEquals(scheme, Uri.UriSchemeHttps) || scheme == Uri.UriSchemeHttps ? _https ??= $"https://{HostPort}"
+        : $"{scheme}://{HostPort}";
 
     public override string ToString() => HostPort;
 }
