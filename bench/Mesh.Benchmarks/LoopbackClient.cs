@@ -154,7 +154,9 @@ internal static class LoopbackClient
             latency.PercentileMicros(0.99),
             (double)allocated / requests,
             cpu.TotalMilliseconds * 1000 / requests,
-            Environment.WorkingSet / (1024.0 * 1024.0));
+            Environment.WorkingSet / (1024.0 * 1024.0),
+            GC.GetGCMemoryInfo().HeapSizeBytes / (1024.0 * 1024.0),
+            AppDomain.CurrentDomain.GetAssemblies().Length);
     }
 
     /// <summary>N workers, each sending its next request as soon as the last one's response is read.</summary>

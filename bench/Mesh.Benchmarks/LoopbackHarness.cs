@@ -50,7 +50,7 @@ internal static class LoopbackHarness
             $"loopback: backend (Kestrel, {BodyLength} B answers) in this process on 127.0.0.1:{port}; {rounds} round(s) of {string.Join(", ", modes)} (order alternating); per client process: warmup {warmup} s, then closed loop {connections} connections, closed loop 1 connection, open loop {rate} rps over {connections} connections, {duration} s each"));
         Console.WriteLine($"{DateTime.UtcNow:ddd MMM d HH:mm:ss} UTC; {Environment.ProcessorCount} CPUs; {RuntimeInformation.FrameworkDescription}; load average {LoadAverage()}");
 
-        var runs = new List<(int Round, string Mode, IReadOnlyDictionary<string, LoopbackResult> Results, double BackendCpuPer1000)>();
+        var runs = new List<Run>();
         for (var round = 1; round <= rounds; round++)
         {
             var order = round % 2 == 1 ? modes : modes.Reverse().ToArray();
@@ -73,14 +73,14 @@ internal static class LoopbackHarness
                 }
 
                 var perThousand = backendCpu * 1000 / (meshed + direct);
-                runs.Add((round, mode, results, perThousand));
+                runs.Add(new Run(round, mode, results, perThousand));
                 Console.WriteLine(Describe(round, mode, results, perThousand));
             }
         }
 
         Console.WriteLine($"done {DateTime.UtcNow:HH:mm:ss} UTC; load average {LoadAverage()}");
         Console.WriteLine();
-        PrintSummary(runs.Select(r => (r.Round, r.Mode, r.Results, r.BackendCpuPer1000)).ToList(), connections, rate);
+        PrintSummary(runs, connections, rate);
         return 0;
     }
 
@@ -166,12 +166,12 @@ internal static class LoopbackHarness
     {
         var parts = results.Values.Select(r => string.Create(CultureInfo.InvariantCulture,
             $"{r.Load}: {r.Rps:N0} rps, p50/p90/p99 {r.P50Micros:0}/{r.P90Micros:0}/{r.P99Micros:0} µs, {r.AllocatedBytesPerRequest:N0} B/req, CPU {r.CpuMillisPer1000:0.0} ms/1k{(r.Errors > 0 ? $", {r.Errors} ERRORS" : "")}"));
-        var workingSet = results.Values.Last().WorkingSetMB;
+        var end = results.Values.Last();
         return string.Create(CultureInfo.InvariantCulture,
-            $"round {round} {mode,-6} | {string.Join(" | ", parts)} | working set {workingSet:0.0} MB | backend CPU {backendCpuPer1000:0.0} ms/1k");
+            $"round {round} {mode,-6} | {string.Join(" | ", parts)} | working set {end.WorkingSetMB:0.0} MB (GC heap {end.GcHeapMB:0.0} MB, {end.Assemblies} assemblies) | backend CPU {backendCpuPer1000:0.0} ms/1k");
     }
 
-    private static void PrintSummary(List<(int Round, string Mode, IReadOnlyDictionary<string, LoopbackResult> Results, double BackendCpuPer1000)> runs, int connections, int rate)
+    private static void PrintSummary(List<Run> runs, int connections, int rate)
     {
         var closed = $"closed{connections}";
         var single = "closed1";
@@ -179,18 +179,18 @@ internal static class LoopbackHarness
         var rounds = runs.Select(r => r.Round).Distinct().Order().ToList();
         var hasBoth = runs.Any(r => r.Mode == "mesh") && runs.Any(r => r.Mode == "direct");
 
-        double Value(string mode, int round, Func<IReadOnlyDictionary<string, LoopbackResult>, double> metric) =>
-            runs.Where(r => r.Mode == mode && r.Round == round).Select(r => metric(r.Results)).DefaultIfEmpty(double.NaN).First();
+        double Value(string mode, int round, Func<Run, double> metric) =>
+            runs.Where(r => r.Mode == mode && r.Round == round).Select(r => metric(r)).DefaultIfEmpty(double.NaN).First();
 
         Console.WriteLine($"Medians of {rounds.Count} round(s); 'by round' is mesh/direct or mesh - direct within each round.");
         Console.WriteLine();
         Console.WriteLine("| metric | direct | mesh | mesh/direct | mesh - direct | by round | target | met |");
         Console.WriteLine("|---|---:|---:|---:|---:|---|---|---|");
 
-        void Row(string name, string format, Func<IReadOnlyDictionary<string, LoopbackResult>, double> metric, string target = "", Func<double, double, bool>? met = null, bool ratioByRound = false)
+        void Row(string name, string format, Func<Run, double> metric, string target = "", Func<double, double, bool>? met = null, bool ratioByRound = false)
         {
-            var direct = HarnessMath.Median(runs.Where(r => r.Mode == "direct").Select(r => metric(r.Results)));
-            var mesh = HarnessMath.Median(runs.Where(r => r.Mode == "mesh").Select(r => metric(r.Results)));
+            var direct = HarnessMath.Median(runs.Where(r => r.Mode == "direct").Select(r => metric(r)));
+            var mesh = HarnessMath.Median(runs.Where(r => r.Mode == "mesh").Select(r => metric(r)));
             var byRound = hasBoth
                 ? string.Join(", ", rounds.Select(round =>
                 {
@@ -204,25 +204,28 @@ internal static class LoopbackHarness
                 $"| {name} | {direct.ToString(format, CultureInfo.InvariantCulture)} | {mesh.ToString(format, CultureInfo.InvariantCulture)} | {Percent(mesh / direct)} | {Signed(mesh - direct, format)} | {byRound} | {target} | {verdict} |"));
         }
 
-        Row($"closed loop, {connections} connections: rps", "N0", r => r[closed].Rps, "≥ 95% of direct", (d, m) => m >= 0.95 * d, ratioByRound: true);
-        Row($"closed loop, {connections} connections: p50 µs", "0.0", r => r[closed].P50Micros);
-        Row($"closed loop, {connections} connections: p99 µs", "0.0", r => r[closed].P99Micros);
-        Row("closed loop, 1 connection: rps", "N0", r => r[single].Rps, ratioByRound: true);
-        Row("closed loop, 1 connection: p50 µs", "0.0", r => r[single].P50Micros);
-        Row("closed loop, 1 connection: p90 µs", "0.0", r => r[single].P90Micros, "≤ +20 µs", (d, m) => m - d <= 20);
-        Row("closed loop, 1 connection: p99 µs", "0.0", r => r[single].P99Micros);
-        Row($"open loop, {rate} rps / {connections} conn.: achieved rps", "N0", r => r[open].Rps, ratioByRound: true);
-        Row($"open loop, {rate} rps / {connections} conn.: p50 µs", "0.0", r => r[open].P50Micros);
-        Row($"open loop, {rate} rps / {connections} conn.: p90 µs", "0.0", r => r[open].P90Micros, "≤ +20 µs", (d, m) => m - d <= 20);
-        Row($"open loop, {rate} rps / {connections} conn.: p99 µs", "0.0", r => r[open].P99Micros);
-        Row($"allocated B/request (closed loop, {connections} conn.)", "N0", r => r[closed].AllocatedBytesPerRequest, "≤ +256 B", (d, m) => m - d <= 256);
-        Row("allocated B/request (closed loop, 1 conn.)", "N0", r => r[single].AllocatedBytesPerRequest, "≤ +256 B", (d, m) => m - d <= 256);
-        Row($"allocated B/request (open loop, {rate} rps)", "N0", r => r[open].AllocatedBytesPerRequest);
-        Row($"client CPU ms/1000 requests (closed loop, {connections} conn.)", "0.0", r => r[closed].CpuMillisPer1000);
-        Row("client CPU ms/1000 requests (closed loop, 1 conn.)", "0.0", r => r[single].CpuMillisPer1000);
-        Row($"client CPU ms/1000 requests (open loop, {rate} rps)", "0.0", r => r[open].CpuMillisPer1000);
-        Row("client working set MB (end of run)", "0.0", r => r[open].WorkingSetMB, "≤ +5 MB", (d, m) => m - d <= 5);
-        Row($"client working set MB (after closed loop, {connections} conn.)", "0.0", r => r[closed].WorkingSetMB, "≤ +5 MB", (d, m) => m - d <= 5);
+        Row($"closed loop, {connections} connections: rps", "N0", r => r.Results[closed].Rps, "≥ 95% of direct", (d, m) => m >= 0.95 * d, ratioByRound: true);
+        Row($"closed loop, {connections} connections: p50 µs", "0.0", r => r.Results[closed].P50Micros);
+        Row($"closed loop, {connections} connections: p99 µs", "0.0", r => r.Results[closed].P99Micros);
+        Row("closed loop, 1 connection: rps", "N0", r => r.Results[single].Rps, ratioByRound: true);
+        Row("closed loop, 1 connection: p50 µs", "0.0", r => r.Results[single].P50Micros);
+        Row("closed loop, 1 connection: p90 µs", "0.0", r => r.Results[single].P90Micros, "≤ +20 µs", (d, m) => m - d <= 20);
+        Row("closed loop, 1 connection: p99 µs", "0.0", r => r.Results[single].P99Micros);
+        Row($"open loop, {rate} rps / {connections} conn.: achieved rps", "N0", r => r.Results[open].Rps, ratioByRound: true);
+        Row($"open loop, {rate} rps / {connections} conn.: p50 µs", "0.0", r => r.Results[open].P50Micros);
+        Row($"open loop, {rate} rps / {connections} conn.: p90 µs", "0.0", r => r.Results[open].P90Micros, "≤ +20 µs", (d, m) => m - d <= 20);
+        Row($"open loop, {rate} rps / {connections} conn.: p99 µs", "0.0", r => r.Results[open].P99Micros);
+        Row($"allocated B/request (closed loop, {connections} conn.)", "N0", r => r.Results[closed].AllocatedBytesPerRequest, "≤ +256 B", (d, m) => m - d <= 256);
+        Row("allocated B/request (closed loop, 1 conn.)", "N0", r => r.Results[single].AllocatedBytesPerRequest, "≤ +256 B", (d, m) => m - d <= 256);
+        Row($"allocated B/request (open loop, {rate} rps)", "N0", r => r.Results[open].AllocatedBytesPerRequest);
+        Row($"client CPU ms/1000 requests (closed loop, {connections} conn.)", "0.0", r => r.Results[closed].CpuMillisPer1000);
+        Row("client CPU ms/1000 requests (closed loop, 1 conn.)", "0.0", r => r.Results[single].CpuMillisPer1000);
+        Row($"client CPU ms/1000 requests (open loop, {rate} rps)", "0.0", r => r.Results[open].CpuMillisPer1000);
+        Row("client working set MB (end of run)", "0.0", r => r.Results[open].WorkingSetMB, "≤ +5 MB", (d, m) => m - d <= 5);
+        Row($"client working set MB (after closed loop, {connections} conn.)", "0.0", r => r.Results[closed].WorkingSetMB, "≤ +5 MB", (d, m) => m - d <= 5);
+        Row("client GC heap MB (end of run, after the last GC)", "0.0", r => r.Results[open].GcHeapMB);
+        Row("client assemblies loaded", "0", r => r.Results[open].Assemblies);
+        Row("backend CPU ms/1000 requests (whole client run)", "0.0", r => r.BackendCpuPer1000);
 
         var errors = runs.Sum(r => r.Results.Values.Sum(x => x.Errors));
         Console.WriteLine();
@@ -244,4 +247,7 @@ internal static class LoopbackHarness
             return "n/a";
         }
     }
+
+    /// <summary>One client process: its round, its mode, its result per load, and the backend's CPU per 1000 of its requests.</summary>
+    private sealed record Run(int Round, string Mode, IReadOnlyDictionary<string, LoopbackResult> Results, double BackendCpuPer1000);
 }

@@ -16,14 +16,16 @@ internal sealed record LoopbackResult(
     double P99Micros,
     double AllocatedBytesPerRequest,
     double CpuMillisPer1000,
-    double WorkingSetMB)
+    double WorkingSetMB,
+    double GcHeapMB,
+    int Assemblies)
 {
     public const string Prefix = "RESULT ";
 
     public double Rps => Requests / Seconds;
 
     public string Format() => string.Create(CultureInfo.InvariantCulture,
-        $"{Prefix}load={Load} requests={Requests} errors={Errors} seconds={Seconds:0.000} p50={P50Micros:0.0} p90={P90Micros:0.0} p99={P99Micros:0.0} alloc={AllocatedBytesPerRequest:0.0} cpu={CpuMillisPer1000:0.000} ws={WorkingSetMB:0.00}");
+        $"{Prefix}load={Load} requests={Requests} errors={Errors} seconds={Seconds:0.000} p50={P50Micros:0.0} p90={P90Micros:0.0} p99={P99Micros:0.0} alloc={AllocatedBytesPerRequest:0.0} cpu={CpuMillisPer1000:0.000} ws={WorkingSetMB:0.00} heap={GcHeapMB:0.00} assemblies={Assemblies}");
 
     public static LoopbackResult Parse(string line)
     {
@@ -42,6 +44,8 @@ internal sealed record LoopbackResult(
             D("p99"),
             D("alloc"),
             D("cpu"),
-            D("ws"));
+            D("ws"),
+            D("heap"),
+            int.Parse(fields["assemblies"], CultureInfo.InvariantCulture));
     }
 }
