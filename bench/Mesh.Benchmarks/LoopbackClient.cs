@@ -54,6 +54,7 @@ internal static class LoopbackClient
         var connections = HarnessMath.Arg(args, "--connections", 16);
         var rate = HarnessMath.Arg(args, "--rate", 1000);
         var loads = HarnessMath.Arg(args, "--loads", "closed,single,open").Split(',');
+        var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
         if (port == 0 || mode is not ("mesh" or "direct"))
         {
             await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open]");
@@ -79,7 +80,7 @@ internal static class LoopbackClient
                 builder.Services.ConfigureHttpClientDefaults(b => b.AddMesh());
             }
 
-            var baseAddress = mesh ? new Uri("http://backend/") : new Uri($"http://127.0.0.1:{port}/");
+            var baseAddress = mesh ? new Uri("http://backend/") : new Uri($"http://{directHost}:{port}/");
             builder.Services.AddHttpClient("backend", c => c.BaseAddress = baseAddress);
             using var host = builder.Build();
             await host.StartAsync();

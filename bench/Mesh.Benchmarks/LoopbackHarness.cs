@@ -33,6 +33,7 @@ internal static class LoopbackHarness
         var rate = HarnessMath.Arg(args, "--rate", 1000);
         var modes = HarnessMath.Arg(args, "--modes", "direct,mesh").Split(',');
         var port = HarnessMath.Arg(args, "--port", 0);
+        var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
 
         await using var backend = await StartBackendAsync(port);
         port = new Uri(backend.Urls.First()).Port;
@@ -61,7 +62,7 @@ internal static class LoopbackHarness
                 var directBefore = Interlocked.Read(ref s_direct);
                 using var self = Process.GetCurrentProcess();
                 var backendCpuBefore = self.TotalProcessorTime;
-                var results = await RunClientAsync(mode, port, duration, warmup, connections, rate);
+                var results = await RunClientAsync(mode, port, directHost, duration, warmup, connections, rate);
                 self.Refresh();
                 var backendCpu = (self.TotalProcessorTime - backendCpuBefore).TotalMilliseconds;
                 var meshed = Interlocked.Read(ref s_meshed) - meshedBefore;
@@ -110,7 +111,7 @@ internal static class LoopbackHarness
         return app;
     }
 
-    private static async Task<IReadOnlyDictionary<string, LoopbackResult>> RunClientAsync(string mode, int port, double duration, double warmup, int connections, int rate)
+    private static async Task<IReadOnlyDictionary<string, LoopbackResult>> RunClientAsync(string mode, int port, string directHost, double duration, double warmup, int connections, int rate)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -124,6 +125,7 @@ internal static class LoopbackHarness
             "loopback-client", "--mode", mode, "--port", port.ToString(CultureInfo.InvariantCulture),
             "--duration", duration.ToString(CultureInfo.InvariantCulture), "--warmup", warmup.ToString(CultureInfo.InvariantCulture),
             "--connections", connections.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture),
+            "--direct-host", directHost,
         })
         {
             start.ArgumentList.Add(arg);
