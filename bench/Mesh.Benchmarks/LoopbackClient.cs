@@ -45,6 +45,37 @@ internal static class LoopbackClient
             timeout: 10s
         """;
 
+    /// <summary>
+    /// Mode <c>mesh-bare</c>, not one of issue 7's: the same routes with no resilience policy on the catch-all
+    /// (<c>retries: {attempts: 0}</c>, no timeout), to tell the handler's own cost from its policies'.
+    /// </summary>
+    public const string BareDocuments = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: { name: backend }
+        spec:
+          host: backend
+          subsets:
+          - name: v1
+            labels: { version: v1 }
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: backend }
+        spec:
+          hosts: [backend]
+          http:
+          - match:
+            - headers:
+                end-user: { exact: jason }
+            route:
+            - destination: { host: backend, subset: v1 }
+            retries: { attempts: 0 }
+          - route:
+            - destination: { host: backend, subset: v1 }
+            retries: { attempts: 0 }
+        """;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var mode = HarnessMath.Arg(args, "--mode", "mesh");
@@ -55,19 +86,19 @@ internal static class LoopbackClient
         var rate = HarnessMath.Arg(args, "--rate", 1000);
         var loads = HarnessMath.Arg(args, "--loads", "closed,single,open").Split(',');
         var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
-        if (port == 0 || mode is not ("mesh" or "direct"))
+        if (port == 0 || mode is not ("mesh" or "mesh-bare" or "direct"))
         {
-            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open]");
+            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open]");
             return 2;
         }
 
         var directory = Directory.CreateTempSubdirectory("mesh-loopback-").FullName;
         try
         {
-            var mesh = mode == "mesh";
+            var mesh = mode != "direct";
             if (mesh)
             {
-                WriteConfig(directory, port);
+                WriteConfig(directory, port, mode == "mesh-bare" ? BareDocuments : Documents);
             }
 
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, Args = [] });
@@ -113,10 +144,10 @@ internal static class LoopbackClient
     }
 
     /// <summary>appsettings.json with the Mesh section (the backend as the one instance of <c>backend</c>, label version v1) and networking/backend.yaml.</summary>
-    private static void WriteConfig(string directory, int port)
+    private static void WriteConfig(string directory, int port, string documents)
     {
         var networking = Directory.CreateDirectory(Path.Combine(directory, "networking")).FullName;
-        File.WriteAllText(Path.Combine(networking, "backend.yaml"), Documents);
+        File.WriteAllText(Path.Combine(networking, "backend.yaml"), documents);
         File.WriteAllText(Path.Combine(directory, "appsettings.json"), string.Create(CultureInfo.InvariantCulture, $$"""
             {
               "Mesh": {

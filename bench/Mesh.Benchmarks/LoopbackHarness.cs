@@ -69,7 +69,7 @@ internal static class LoopbackHarness
                 var direct = Interlocked.Read(ref s_direct) - directBefore;
 
                 // The backend tells the modes apart by Host: the mesh keeps the logical authority (Host: backend).
-                if ((mode == "mesh" && (meshed == 0 || direct != 0)) || (mode == "direct" && (direct == 0 || meshed != 0)))
+                if ((mode != "direct" && (meshed == 0 || direct != 0)) || (mode == "direct" && (direct == 0 || meshed != 0)))
                 {
                     throw new InvalidOperationException($"{mode} run: the backend saw {meshed} requests with Host: backend and {direct} with its own address; the client did not take the path its mode names");
                 }
@@ -82,7 +82,10 @@ internal static class LoopbackHarness
 
         Console.WriteLine($"done {DateTime.UtcNow:HH:mm:ss} UTC; load average {LoadAverage()}");
         Console.WriteLine();
-        PrintSummary(runs, connections, rate);
+        foreach (var mode in modes.Where(m => m != "direct"))
+        {
+            PrintSummary(runs, mode, connections, rate);
+        }
         return 0;
     }
 
@@ -174,29 +177,30 @@ internal static class LoopbackHarness
             $"round {round} {mode,-6} | {string.Join(" | ", parts)} | working set {end.WorkingSetMB:0.0} MB (GC heap {end.GcHeapMB:0.0} MB, {end.Assemblies} assemblies) | backend CPU {backendCpuPer1000:0.0} ms/1k");
     }
 
-    private static void PrintSummary(List<Run> runs, int connections, int rate)
+    private static void PrintSummary(List<Run> runs, string meshMode, int connections, int rate)
     {
         var closed = $"closed{connections}";
         var single = "closed1";
         var open = $"open{rate}";
         var rounds = runs.Select(r => r.Round).Distinct().Order().ToList();
-        var hasBoth = runs.Any(r => r.Mode == "mesh") && runs.Any(r => r.Mode == "direct");
+        var hasBoth = runs.Any(r => r.Mode == meshMode) && runs.Any(r => r.Mode == "direct");
 
         double Value(string mode, int round, Func<Run, double> metric) =>
             runs.Where(r => r.Mode == mode && r.Round == round).Select(r => metric(r)).DefaultIfEmpty(double.NaN).First();
 
-        Console.WriteLine($"direct and mesh: medians of {rounds.Count} round(s). mesh/direct and mesh - direct: medians of the per-round pairs (listed under 'by round'), which the verdict uses; 'k of n' counts the rounds whose own pair meets the target.");
         Console.WriteLine();
-        Console.WriteLine("| metric | direct | mesh | mesh/direct | mesh - direct | by round | target | met |");
+        Console.WriteLine($"{meshMode} against direct. direct and {meshMode}: medians of {rounds.Count} round(s). {meshMode}/direct and {meshMode} - direct: medians of the per-round pairs (listed under 'by round'), which the verdict uses; 'k of n' counts the rounds whose own pair meets the target.");
+        Console.WriteLine();
+        Console.WriteLine($"| metric | direct | {meshMode} | {meshMode}/direct | {meshMode} - direct | by round | target | met |");
         Console.WriteLine("|---|---:|---:|---:|---:|---|---|---|");
 
         // met(ratio, difference) of one round's pair, or of the medians of the pairs.
         void Row(string name, string format, Func<Run, double> metric, string target = "", Func<double, double, bool>? met = null, bool ratioByRound = false)
         {
             var direct = HarnessMath.Median(runs.Where(r => r.Mode == "direct").Select(r => metric(r)));
-            var mesh = HarnessMath.Median(runs.Where(r => r.Mode == "mesh").Select(r => metric(r)));
+            var mesh = HarnessMath.Median(runs.Where(r => r.Mode == meshMode).Select(r => metric(r)));
             var pairs = hasBoth
-                ? rounds.Select(round => (Direct: Value("direct", round, metric), Mesh: Value("mesh", round, metric)))
+                ? rounds.Select(round => (Direct: Value("direct", round, metric), Mesh: Value(meshMode, round, metric)))
                     .Where(p => !double.IsNaN(p.Direct) && !double.IsNaN(p.Mesh))
                     .Select(p => (Ratio: p.Mesh / p.Direct, Difference: p.Mesh - p.Direct))
                     .ToList()
