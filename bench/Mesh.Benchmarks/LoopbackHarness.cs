@@ -13,8 +13,9 @@ namespace Mesh.Benchmarks;
 /// The loopback harness (issue 7, section 3): what a meshed request costs next to a direct one.
 /// This process hosts the backend, a Kestrel server on 127.0.0.1 answering every request with 1 kB,
 /// and starts one client process (<see cref="LoopbackClient"/>) per mode and round, alternating
-/// direct and mesh, so that each client's allocation, CPU and working set are its own. Prints each
-/// run, then the medians per mode, mesh/direct, and the targets.
+/// the order of the modes (direct, mesh; then mesh, direct; ...), so that each client's allocation,
+/// CPU and working set are its own. Prints each run, then per meshed mode the medians, the ratios
+/// and differences against direct, and issue 7's targets.
 /// </summary>
 internal static class LoopbackHarness
 {
@@ -86,6 +87,7 @@ internal static class LoopbackHarness
         {
             PrintSummary(runs, mode, connections, rate);
         }
+
         return 0;
     }
 
