@@ -4,12 +4,21 @@
 #   scripts/bench.sh                 every benchmark, short job (what docs/benchmarks.md reports)
 #   scripts/bench.sh --full          every benchmark, BenchmarkDotNet's default job (slower, tighter errors)
 #   scripts/bench.sh [args...]       extra BenchmarkDotNet arguments, e.g. --filter '*RingHash*'
+#   scripts/bench.sh loopback [opts] the loopback harness: direct vs mesh through a Kestrel backend on
+#                                    127.0.0.1, one client process per mode and round (about 2-3 minutes;
+#                                    --rounds 3 --duration 5 --warmup 3 by default; see docs/benchmarks.md)
 #
 # The short job is 1 launch, 5 warmup and 15 measured iterations: ShortRun with more iterations,
 # to keep the run to a few minutes on a 2-core machine while the error column stays readable.
 # Results land in BenchmarkDotNet.Artifacts/results (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [[ "${1:-}" == "loopback" ]]; then
+  shift
+  dotnet build -c Release bench/Mesh.Benchmarks -v quiet -nologo
+  exec dotnet bench/Mesh.Benchmarks/bin/Release/net10.0/Mesh.Benchmarks.dll loopback "$@"
+fi
 
 job=(--launchCount 1 --warmupCount 5 --iterationCount 15)
 if [[ "${1:-}" == "--full" ]]; then

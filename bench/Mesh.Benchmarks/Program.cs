@@ -5,6 +5,8 @@ using Mesh.Benchmarks;
 // (scripts/bench.sh passes the job settings used for docs/benchmarks.md).
 // The config convergence harness: dotnet run -c Release --project bench/Mesh.Benchmarks -- convergence [--watchers 50] [--rounds 200]
 // The resilience load test: dotnet run -c Release --project bench/Mesh.Benchmarks -- resilience-load [--requests 20000] [--concurrency 16]
+// The loopback harness (direct vs mesh): dotnet run -c Release --project bench/Mesh.Benchmarks -- loopback [--rounds 3] [--duration 5] [--warmup 3] [--modes direct,mesh,mesh-bare]
+//   (it starts its client processes with the verb loopback-client; loopback --backend-only keeps just the backend up, for profiling a client by hand)
 if (args.Length > 0 && args[0] == "convergence")
 {
     return await ConvergenceHarness.RunAsync(args[1..]);
@@ -13,6 +15,16 @@ if (args.Length > 0 && args[0] == "convergence")
 if (args.Length > 0 && args[0] == "resilience-load")
 {
     return await ResilienceLoadHarness.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "loopback")
+{
+    return await LoopbackHarness.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "loopback-client")
+{
+    return await LoopbackClient.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Benchmarks;
+
+/// <summary>
+/// The client process of the loopback harness, built as a user's service is: a generic host, an
+/// <c>IHttpClientFactory</c> client named <c>backend</c> and, in mesh mode, <c>AddMesh()</c> bound from
+/// the <c>Mesh</c> section of an appsettings.json (static registry, documents from a directory) with
+/// <c>ConfigureHttpClientDefaults(b =&gt; b.AddMesh())</c>. In direct mode the same client, without the
+/// mesh, calls the backend's address. It warms up, runs each load, and prints one
+/// <see cref="LoopbackResult"/> line per load.
+/// </summary>
+internal static class LoopbackClient
+{
+    /// <summary>One DestinationRule with a subset; a VirtualService with a header route and a catch-all with a timeout.</summary>
+    public const string Documents = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: { name: backend }
+        spec:
+          host: backend
+          subsets:
+          - name: v1
+            labels: { version: v1 }
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: backend }
+        spec:
+          hosts: [backend]
+          http:
+          - match:
+            - headers:
+                end-user: { exact: jason }
+            route:
+            - destination: { host: backend, subset: v1 }
+          - route:
+            - destination: { host: backend, subset: v1 }
+            timeout: 10s
+        """;
+
+    /// <summary>
+    /// Mode <c>mesh-bare</c>, not one of issue 7's: the same routes with no resilience policy on the catch-all
+    /// (<c>retries: {attempts: 0}</c>, no timeout), to tell the handler's own cost from its policies'.
+    /// </summary>
+    public const string BareDocuments = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: { name: backend }
+        spec:
+          host: backend
+          subsets:
+          - name: v1
+            labels: { version: v1 }
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: backend }
+        spec:
+          hosts: [backend]
+          http:
+          - match:
+            - headers:
+                end-user: { exact: jason }
+            route:
+            - destination: { host: backend, subset: v1 }
+            retries: { attempts: 0 }
+          - route:
+            - destination: { host: backend, subset: v1 }
+            retries: { attempts: 0 }
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var mode = HarnessMath.Arg(args, "--mode", "mesh");
+        var port = HarnessMath.Arg(args, "--port", 0);
+        var duration = TimeSpan.FromSeconds(HarnessMath.Arg(args, "--duration", 5.0));
+        var warmup = TimeSpan.FromSeconds(HarnessMath.Arg(args, "--warmup", 3.0));
+        var connections = HarnessMath.Arg(args, "--connections", 16);
+        var rate = HarnessMath.Arg(args, "--rate", 1000);
+        var loads = HarnessMath.Arg(args, "--loads", "closed,single,open").Split(',');
+        var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
+        if (port == 0 || mode is not ("mesh" or "mesh-bare" or "direct"))
+        {
+            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open]");
+            return 2;
+        }
+
+        var directory = Directory.CreateTempSubdirectory("mesh-loopback-").FullName;
+        try
+        {
+            var mesh = mode != "direct";
+            if (mesh)
+            {
+                WriteConfig(directory, port, mode == "mesh-bare" ? BareDocuments : Documents);
+            }
+
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, Args = [] });
+
+            // No log output in either mode: IHttpClientFactory logs every request at Information otherwise.
+            builder.Logging.ClearProviders();
+            if (mesh)
+            {
+                builder.Services.AddMesh();
+                builder.Services.ConfigureHttpClientDefaults(b => b.AddMesh());
+            }
+
+            var baseAddress = mesh ? new Uri("http://backend/") : new Uri($"http://{directHost}:{port}/");
+            builder.Services.AddHttpClient("backend", c => c.BaseAddress = baseAddress);
+            using var host = builder.Build();
+            await host.StartAsync();
+            var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("backend");
+            var uri = new Uri("/", UriKind.Relative);
+
+            // Warm up (JIT tiering, connection pools, the mesh's first-call warm-up of the cluster).
+            await ClosedLoopAsync(client, uri, connections, warmup / 2);
+            await ClosedLoopAsync(client, uri, 1, warmup / 2);
+
+            foreach (var load in loads)
+            {
+                var result = load switch
+                {
+                    "closed" => await MeasureAsync($"closed{connections}", () => ClosedLoopAsync(client, uri, connections, duration)),
+                    "single" => await MeasureAsync("closed1", () => ClosedLoopAsync(client, uri, 1, duration)),
+                    "open" => await MeasureAsync($"open{rate}", () => OpenLoopAsync(client, uri, connections, rate, duration)),
+                    _ => throw new ArgumentException($"unknown load '{load}' (closed, single, open)"),
+                };
+                Console.WriteLine(result.Format());
+            }
+
+            await host.StopAsync();
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>appsettings.json with the Mesh section (the backend as the one instance of <c>backend</c>, label version v1) and networking/backend.yaml.</summary>
+    private static void WriteConfig(string directory, int port, string documents)
+    {
+        var networking = Directory.CreateDirectory(Path.Combine(directory, "networking")).FullName;
+        File.WriteAllText(Path.Combine(networking, "backend.yaml"), documents);
+        File.WriteAllText(Path.Combine(directory, "appsettings.json"), string.Create(CultureInfo.InvariantCulture, $$"""
+            {
+              "Mesh": {
+                "Service": "loopback-client",
+                "Static": {
+                  "ConfigDirectory": "{{networking.Replace("\\", "\\\\", StringComparison.Ordinal)}}",
+                  "Services": {
+                    "backend": [ { "Address": "127.0.0.1", "Port": {{port}}, "Labels": { "version": "v1" } } ]
+                  }
+                }
+              }
+            }
+            """));
+    }
+
+    private static async Task<LoopbackResult> MeasureAsync(string name, Func<Task<(LatencyHistogram Latency, long Errors, double Seconds)>> load)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var (latency, errors, seconds) = await load();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
+        var requests = latency.Count;
+        return new LoopbackResult(
+            name,
+            requests,
+            errors,
+            seconds,
+            latency.PercentileMicros(0.50),
+            latency.PercentileMicros(0.90),
+            latency.PercentileMicros(0.99),
+            (double)allocated / requests,
+            cpu.TotalMilliseconds * 1000 / requests,
+            Environment.WorkingSet / (1024.0 * 1024.0),
+            GC.GetGCMemoryInfo().HeapSizeBytes / (1024.0 * 1024.0),
+            AppDomain.CurrentDomain.GetAssemblies().Length);
+    }
+
+    /// <summary>N workers, each sending its next request as soon as the last one's response is read.</summary>
+    private static async Task<(LatencyHistogram, long, double)> ClosedLoopAsync(HttpClient client, Uri uri, int workers, TimeSpan duration)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var stopAt = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var histograms = await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+        {
+            var histogram = new LatencyHistogram();
+            var errors = 0L;
+            while (Stopwatch.GetTimestamp() < stopAt)
+            {
+                errors += await SendAsync(client, uri, histogram);
+            }
+
+            return (histogram, errors);
+        })));
+        return Merge(histograms, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
+    /// <summary>
+    /// Requests on a fixed schedule (rate per second) whatever the responses do, spread over N workers:
+    /// worker k sends requests k, k+N, k+2N... at their scheduled times, so at most N are in flight
+    /// (N connections). Latency is measured from the send; a late timer delays a send but not the schedule.
+    /// </summary>
+    private static async Task<(LatencyHistogram, long, double)> OpenLoopAsync(HttpClient client, Uri uri, int workers, int rate, TimeSpan duration)
+    {
+        var total = (long)(rate * duration.TotalSeconds);
+        var interval = Stopwatch.Frequency / (double)rate;
+        var start = Stopwatch.GetTimestamp();
+        var histograms = await Task.WhenAll(Enumerable.Range(0, workers).Select(k => Task.Run(async () =>
+        {
+            var histogram = new LatencyHistogram();
+            var errors = 0L;
+            for (long n = k; n < total; n += workers)
+            {
+                var wait = start + (long)(n * interval) - Stopwatch.GetTimestamp();
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency));
+                }
+
+                errors += await SendAsync(client, uri, histogram);
+            }
+
+            return (histogram, errors);
+        })));
+        return Merge(histograms, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
+    private static async Task<long> SendAsync(HttpClient client, Uri uri, LatencyHistogram histogram)
+    {
+        var sent = Stopwatch.GetTimestamp();
+        try
+        {
+            // GetAsync reads the whole body (ResponseContentRead), as GetStringAsync or a JSON read would.
+            using var response = await client.GetAsync(uri);
+            histogram.Record(Stopwatch.GetTimestamp() - sent);
+            return response.StatusCode == HttpStatusCode.OK && response.Content.Headers.ContentLength == LoopbackHarness.BodyLength ? 0 : 1;
+        }
+        catch (HttpRequestException)
+        {
+            histogram.Record(Stopwatch.GetTimestamp() - sent);
+            return 1;
+        }
+    }
+
+    private static (LatencyHistogram, long, double) Merge((LatencyHistogram Histogram, long Errors)[] workers, double seconds)
+    {
+        var all = new LatencyHistogram();
+        var errors = 0L;
+        foreach (var (histogram, workerErrors) in workers)
+        {
+            all.Add(histogram);
+            errors += workerErrors;
+        }
+
+        return (all, errors, seconds);
+    }
+}

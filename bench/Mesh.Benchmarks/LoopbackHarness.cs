@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Benchmarks;
+
+/// <summary>
+/// The loopback harness (issue 7, section 3): what a meshed request costs next to a direct one.
+/// This process hosts the backend, a Kestrel server on 127.0.0.1 answering every request with 1 kB,
+/// and starts one client process (<see cref="LoopbackClient"/>) per mode and round, alternating
+/// the order of the modes (direct, mesh; then mesh, direct; ...), so that each client's allocation,
+/// CPU and working set are its own. Prints each run, then per meshed mode the medians, the ratios
+/// and differences against direct, and issue 7's targets.
+/// </summary>
+internal static class LoopbackHarness
+{
+    public const int BodyLength = 1024;
+
+    private static readonly byte[] Body = Enumerable.Repeat((byte)'x', BodyLength).ToArray();
+    private static long s_meshed;
+    private static long s_direct;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var rounds = HarnessMath.Arg(args, "--rounds", 3);
+        var duration = HarnessMath.Arg(args, "--duration", 5.0);
+        var warmup = HarnessMath.Arg(args, "--warmup", 3.0);
+        var connections = HarnessMath.Arg(args, "--connections", 16);
+        var rate = HarnessMath.Arg(args, "--rate", 1000);
+        var modes = HarnessMath.Arg(args, "--modes", "direct,mesh").Split(',');
+        var port = HarnessMath.Arg(args, "--port", 0);
+        var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
+
+        await using var backend = await StartBackendAsync(port);
+        port = new Uri(backend.Urls.First()).Port;
+        if (args.Contains("--backend-only"))
+        {
+            // For profiling one client by hand: dotnet-trace collect -- dotnet Mesh.Benchmarks.dll loopback-client --mode mesh --port P
+            Console.WriteLine($"backend on 127.0.0.1:{port}; Ctrl+C or SIGTERM to stop");
+            var stop = new TaskCompletionSource();
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+            await stop.Task;
+            return 0;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"loopback: backend (Kestrel, {BodyLength} B answers) in this process on 127.0.0.1:{port}; {rounds} round(s) of {string.Join(", ", modes)} (order alternating); per client process: warmup {warmup} s, then closed loop {connections} connections, closed loop 1 connection, open loop {rate} rps over {connections} connections, {duration} s each"));
+        Console.WriteLine($"{DateTime.UtcNow:ddd MMM d HH:mm:ss} UTC; {Environment.ProcessorCount} CPUs; {RuntimeInformation.FrameworkDescription}; load average {LoadAverage()}");
+
+        var runs = new List<Run>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            var order = round % 2 == 1 ? modes : modes.Reverse().ToArray();
+            foreach (var mode in order)
+            {
+                var meshedBefore = Interlocked.Read(ref s_meshed);
+                var directBefore = Interlocked.Read(ref s_direct);
+                using var self = Process.GetCurrentProcess();
+                var backendCpuBefore = self.TotalProcessorTime;
+                var results = await RunClientAsync(mode, port, directHost, duration, warmup, connections, rate);
+                self.Refresh();
+                var backendCpu = (self.TotalProcessorTime - backendCpuBefore).TotalMilliseconds;
+                var meshed = Interlocked.Read(ref s_meshed) - meshedBefore;
+                var direct = Interlocked.Read(ref s_direct) - directBefore;
+
+                // The backend tells the modes apart by Host: the mesh keeps the logical authority (Host: backend).
+                if ((mode != "direct" && (meshed == 0 || direct != 0)) || (mode == "direct" && (direct == 0 || meshed != 0)))
+                {
+                    throw new InvalidOperationException($"{mode} run: the backend saw {meshed} requests with Host: backend and {direct} with its own address; the client did not take the path its mode names");
+                }
+
+                var perThousand = backendCpu * 1000 / (meshed + direct);
+                runs.Add(new Run(round, mode, results, perThousand));
+                Console.WriteLine(Describe(round, mode, results, perThousand));
+            }
+        }
+
+        Console.WriteLine($"done {DateTime.UtcNow:HH:mm:ss} UTC; load average {LoadAverage()}");
+        Console.WriteLine();
+        foreach (var mode in modes.Where(m => m != "direct"))
+        {
+            PrintSummary(runs, mode, connections, rate);
+        }
+
+        return 0;
+    }
+
+    private static async Task<WebApplication> StartBackendAsync(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        var app = builder.Build();
+        app.MapGet("/", (RequestDelegate)(context =>
+        {
+            if (context.Request.Host.Host == "backend")
+            {
+                Interlocked.Increment(ref s_meshed);
+            }
+            else
+            {
+                Interlocked.Increment(ref s_direct);
+            }
+
+            context.Response.ContentType = "text/plain";
+            context.Response.ContentLength = BodyLength;
+            return context.Response.Body.WriteAsync(Body).AsTask();
+        }));
+        await app.StartAsync();
+        return app;
+    }
+
+    private static async Task<IReadOnlyDictionary<string, LoopbackResult>> RunClientAsync(string mode, int port, string directHost, double duration, double warmup, int connections, int rate)
+    {
+        var self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(LoopbackHarness).Assembly.Location);
+        }
+
+        foreach (var arg in new[]
+        {
+            "loopback-client", "--mode", mode, "--port", port.ToString(CultureInfo.InvariantCulture),
+            "--duration", duration.ToString(CultureInfo.InvariantCulture), "--warmup", warmup.ToString(CultureInfo.InvariantCulture),
+            "--connections", connections.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture),
+            "--direct-host", directHost,
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var results = new Dictionary<string, LoopbackResult>(StringComparer.Ordinal);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(warmup + (4 * duration) + 60));
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (line.StartsWith(LoopbackResult.Prefix, StringComparison.Ordinal))
+                {
+                    var result = LoopbackResult.Parse(line);
+                    results[result.Load] = result;
+                }
+                else
+                {
+                    Console.WriteLine($"  [{mode} client] {line}");
+                }
+            }
+
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the {mode} client did not finish in time");
+        }
+
+        if (process.ExitCode != 0 || results.Count != 3)
+        {
+            throw new InvalidOperationException($"the {mode} client exited with {process.ExitCode} after {results.Count} of 3 results");
+        }
+
+        return results;
+    }
+
+    private static string Describe(int round, string mode, IReadOnlyDictionary<string, LoopbackResult> results, double backendCpuPer1000)
+    {
+        var parts = results.Values.Select(r => string.Create(CultureInfo.InvariantCulture,
+            $"{r.Load}: {r.Rps:N0} rps, p50/p90/p99 {r.P50Micros:0}/{r.P90Micros:0}/{r.P99Micros:0} µs, {r.AllocatedBytesPerRequest:N0} B/req, CPU {r.CpuMillisPer1000:0.0} ms/1k{(r.Errors > 0 ? $", {r.Errors} ERRORS" : "")}"));
+        var end = results.Values.Last();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"round {round} {mode,-6} | {string.Join(" | ", parts)} | working set {end.WorkingSetMB:0.0} MB (GC heap {end.GcHeapMB:0.0} MB, {end.Assemblies} assemblies) | backend CPU {backendCpuPer1000:0.0} ms/1k");
+    }
+
+    private static void PrintSummary(List<Run> runs, string meshMode, int connections, int rate)
+    {
+        var closed = $"closed{connections}";
+        var single = "closed1";
+        var open = $"open{rate}";
+        var rounds = runs.Select(r => r.Round).Distinct().Order().ToList();
+        var hasBoth = runs.Any(r => r.Mode == meshMode) && runs.Any(r => r.Mode == "direct");
+
+        double Value(string mode, int round, Func<Run, double> metric) =>
+            runs.Where(r => r.Mode == mode && r.Round == round).Select(r => metric(r)).DefaultIfEmpty(double.NaN).First();
+
+        Console.WriteLine();
+        Console.WriteLine($"{meshMode} against direct. direct and {meshMode}: medians of {rounds.Count} round(s). {meshMode}/direct and {meshMode} - direct: medians of the per-round pairs (listed under 'by round'), which the verdict uses; 'k of n' counts the rounds whose own pair meets the target.");
+        Console.WriteLine();
+        Console.WriteLine($"| metric | direct | {meshMode} | {meshMode}/direct | {meshMode} - direct | by round | target | met |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---|---|---|");
+
+        // met(ratio, difference) of one round's pair, or of the medians of the pairs.
+        void Row(string name, string format, Func<Run, double> metric, string target = "", Func<double, double, bool>? met = null, bool ratioByRound = false)
+        {
+            var direct = HarnessMath.Median(runs.Where(r => r.Mode == "direct").Select(r => metric(r)));
+            var mesh = HarnessMath.Median(runs.Where(r => r.Mode == meshMode).Select(r => metric(r)));
+            var pairs = hasBoth
+                ? rounds.Select(round => (Direct: Value("direct", round, metric), Mesh: Value(meshMode, round, metric)))
+                    .Where(p => !double.IsNaN(p.Direct) && !double.IsNaN(p.Mesh))
+                    .Select(p => (Ratio: p.Mesh / p.Direct, Difference: p.Mesh - p.Direct))
+                    .ToList()
+                : [];
+            var ratio = HarnessMath.Median(pairs.Select(p => p.Ratio));
+            var difference = HarnessMath.Median(pairs.Select(p => p.Difference));
+            var byRound = string.Join(", ", pairs.Select(p => ratioByRound ? Percent(p.Ratio) : Signed(p.Difference, format)));
+            var verdict = "";
+            if (met is not null && pairs.Count > 0)
+            {
+                var agreeing = pairs.Count(p => met(p.Ratio, p.Difference));
+                verdict = met(ratio, difference)
+                    ? $"met ({agreeing} of {pairs.Count} rounds)"
+                    : $"**not met** ({pairs.Count - agreeing} of {pairs.Count} rounds)";
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {direct.ToString(format, CultureInfo.InvariantCulture)} | {mesh.ToString(format, CultureInfo.InvariantCulture)} | {(pairs.Count > 0 ? Percent(ratio) : "")} | {(pairs.Count > 0 ? Signed(difference, format) : "")} | {byRound} | {target} | {verdict} |"));
+        }
+
+        Row($"closed loop, {connections} connections: rps", "N0", r => r.Results[closed].Rps, "≥ 95% of direct", (ratio, _) => ratio >= 0.95, ratioByRound: true);
+        Row($"closed loop, {connections} connections: p50 µs", "0.0", r => r.Results[closed].P50Micros);
+        Row($"closed loop, {connections} connections: p99 µs", "0.0", r => r.Results[closed].P99Micros);
+        Row("closed loop, 1 connection: rps", "N0", r => r.Results[single].Rps, ratioByRound: true);
+        Row("closed loop, 1 connection: p50 µs", "0.0", r => r.Results[single].P50Micros);
+        Row("closed loop, 1 connection: p90 µs", "0.0", r => r.Results[single].P90Micros, "≤ +20 µs", (_, added) => added <= 20);
+        Row("closed loop, 1 connection: p99 µs", "0.0", r => r.Results[single].P99Micros);
+        Row($"open loop, {rate} rps / {connections} conn.: achieved rps", "N0", r => r.Results[open].Rps, ratioByRound: true);
+        Row($"open loop, {rate} rps / {connections} conn.: p50 µs", "0.0", r => r.Results[open].P50Micros);
+        Row($"open loop, {rate} rps / {connections} conn.: p90 µs", "0.0", r => r.Results[open].P90Micros, "≤ +20 µs", (_, added) => added <= 20);
+        Row($"open loop, {rate} rps / {connections} conn.: p99 µs", "0.0", r => r.Results[open].P99Micros);
+        Row($"allocated B/request (closed loop, {connections} conn.)", "N0", r => r.Results[closed].AllocatedBytesPerRequest, "≤ +256 B", (_, added) => added <= 256);
+        Row("allocated B/request (closed loop, 1 conn.)", "N0", r => r.Results[single].AllocatedBytesPerRequest, "≤ +256 B", (_, added) => added <= 256);
+        Row($"allocated B/request (open loop, {rate} rps)", "N0", r => r.Results[open].AllocatedBytesPerRequest);
+        Row($"client CPU ms/1000 requests (closed loop, {connections} conn.)", "0.0", r => r.Results[closed].CpuMillisPer1000);
+        Row("client CPU ms/1000 requests (closed loop, 1 conn.)", "0.0", r => r.Results[single].CpuMillisPer1000);
+        Row($"client CPU ms/1000 requests (open loop, {rate} rps)", "0.0", r => r.Results[open].CpuMillisPer1000);
+        Row("client working set MB (end of run)", "0.0", r => r.Results[open].WorkingSetMB, "≤ +5 MB", (_, added) => added <= 5);
+        Row($"client working set MB (after closed loop, {connections} conn.)", "0.0", r => r.Results[closed].WorkingSetMB, "≤ +5 MB", (_, added) => added <= 5);
+        Row("client GC heap MB (end of run, after the last GC)", "0.0", r => r.Results[open].GcHeapMB);
+        Row("client assemblies loaded", "0", r => r.Results[open].Assemblies);
+        Row("backend CPU ms/1000 requests (whole client run)", "0.0", r => r.BackendCpuPer1000);
+
+        var errors = runs.Sum(r => r.Results.Values.Sum(x => x.Errors));
+        Console.WriteLine();
+        Console.WriteLine(errors == 0 ? "No failed requests." : $"{errors} requests FAILED (not 200 with {BodyLength} B): the figures are not comparable.");
+    }
+
+    private static string Percent(double ratio) => string.Create(CultureInfo.InvariantCulture, $"{ratio * 100:0}%");
+
+    private static string Signed(double value, string format) => (value < 0 ? "-" : "+") + Math.Abs(value).ToString(format, CultureInfo.InvariantCulture);
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
+    /// <summary>One client process: its round, its mode, its result per load, and the backend's CPU per 1000 of its requests.</summary>
+    private sealed record Run(int Round, string Mode, IReadOnlyDictionary<string, LoopbackResult> Results, double BackendCpuPer1000);
+}
