@@ -1,5 +1,5 @@
 using System.Net;
-using System.Runtime.ExceptionServices;
+using System.Runtime.CompilerServices;
 using Mesh.LoadBalancing;
 using Mesh.Resilience;
 using Mesh.Routing;
@@ -7,8 +7,6 @@ using Mesh.Runtime;
 using Mesh.Snapshot;
 using Mesh.Telemetry;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Timeout;
 
 namespace Mesh.Http;
 
@@ -86,10 +84,15 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         }
     }
 
+    /// <summary>
+    /// A routed request: faults, then the attempts under the route's timeout and retries. One async
+    /// method for the whole loop, the attempt included, so a request pays for one state machine.
+    /// </summary>
     private async Task<HttpResponseMessage> SendRoutedAsync(HttpRequestMessage request, RouteDecision decision, CancellationToken cancellationToken)
     {
         var route = decision.Route!;
         var target = decision.Target!;
+        var cluster = target.Cluster;
         var policy = route.Policy;
 
         // Faults come first, as Envoy's fault filter runs before the router: a delay, then maybe an abort.
@@ -109,58 +112,116 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
         var original = request.RequestUri!;
         var originalHost = request.Headers.Host;
-        var originalClose = request.Headers.ConnectionClose;
+        var perConnection = cluster.MaxRequestsPerConnection;
+        var originalClose = perConnection is null ? null : request.Headers.ConnectionClose;
 
         // Keep the logical authority, as a sidecar would: the upstream sees Host: reviews:9080.
         request.Headers.Host = route.Rewrite?.Authority ?? originalHost ?? original.Authority;
         route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
         target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
 
-        var state = new AttemptState(request, decision, AttemptState.IsReplayable(request), original, cancellationToken);
+        var replayable = policy is { Retries: > 0 } && RoutePolicy.IsReplayable(request);
+        var retriesHeld = 0;
+        MeshEndpoint? endpoint = null;
+        CancellationTokenSource? routeTimeout = null;
+        CancellationTokenRegistration callerLink = default;
         HttpResponseMessage response;
         try
         {
-            if (policy?.Pipeline is not { } pipeline)
+            // The route timeout bounds every attempt and backoff; the caller's token still cancels it all.
+            var token = cancellationToken;
+            if (policy?.Timeout is { } timeout)
             {
-                var outcome = await AttemptAsync(state, cancellationToken).ConfigureAwait(false);
-                response = outcome.Result ?? Failed(request, outcome.Exception!, cancellationToken);
+                routeTimeout = new CancellationTokenSource(timeout, time);
+                callerLink = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), routeTimeout);
+                token = routeTimeout.Token;
             }
-            else
+
+            for (var attempt = 0; ; attempt++)
             {
-                var context = ResilienceContextPool.Shared.Get(cancellationToken);
-                context.Properties.Set(AttemptState.Key, state);
-                try
+                // 1. An endpoint: the routed one first, another one on a retry (Envoy's previous-hosts predicate).
+                endpoint = attempt == 0 ? decision.Endpoint : cluster.PickOther(request, endpoint);
+                HttpResponseMessage? result = null;
+                var failure = UpstreamFailure.None;
+                Exception? error = null;
+                var limits = cluster.Limits;
+                if (endpoint is null)
                 {
-                    var outcome = await pipeline.ExecuteOutcomeAsync(
-                        static (context, s) => s.Handler.AttemptAsync(s.State, context.CancellationToken),
-                        context,
-                        (Handler: this, State: state)).ConfigureAwait(false);
-                    response = outcome.Result ?? Failed(request, outcome.Exception!, cancellationToken);
+                    result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
                 }
-                finally
+                else if (limits?.TryEnter() is { } limit)
                 {
-                    ResilienceContextPool.Shared.Return(context);
+                    Log.Overflow(logger, request.Method, request.RequestUri!, cluster.Name, limit);
+                    result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}");
+                }
+                else
+                {
+                    // 2. The cluster's connection pool now; one retired by a config change in the meantime is read again.
+                    var transport = cluster.Transport;
+                    while (transport is not null && !transport.TryEnter())
+                    {
+                        var current = cluster.Transport;
+                        transport = ReferenceEquals(current, transport) ? null : current;
+                    }
+
+                    if (transport is null)
+                    {
+                        // The cluster left the config after this request was routed (Envoy: NC, cluster not found).
+                        limits?.Exit();
+                        result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
+                    }
+                    else
+                    {
+                        (result, failure, error) = await SendAttemptAsync(request, original, decision, endpoint, transport, limits, perConnection, token, cancellationToken, routeTimeout, policy?.PerTryTimeout).ConfigureAwait(false);
+                    }
+                }
+
+                // 3. Done, or another attempt: retries left, a replayable request, a retriable result, a retry budget.
+                if (attempt >= (policy?.Retries ?? 0) || !replayable || failure == UpstreamFailure.RouteTimeout || !policy!.IsRetriable(result, failure) ||
+                    !TryEnterRetry(limits, ref retriesHeld))
+                {
+                    response = result ?? Failed(request, failure, error!);
+                    break;
+                }
+
+                result?.Dispose();
+                var backoff = RoutePolicy.Backoff(attempt, provider.Routes.Random);
+                if (backoff > TimeSpan.Zero)
+                {
+                    try
+                    {
+                        await Task.Delay(backoff, time, token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        response = Failed(request, UpstreamFailure.RouteTimeout, null);
+                        break;
+                    }
                 }
             }
         }
         finally
         {
+            await callerLink.DisposeAsync().ConfigureAwait(false);
+            routeTimeout?.Dispose();
             request.RequestUri = original;
             request.Headers.Host = originalHost;
-            request.Headers.ConnectionClose = originalClose;
-            if (state.RetriesHeld > 0 && target.Cluster.Limits is { } limits)
+            if (perConnection is not null)
             {
-                for (var i = 0; i < state.RetriesHeld; i++)
-                {
-                    limits.ExitRetry();
-                }
+                request.Headers.ConnectionClose = originalClose;
+            }
+
+            for (var i = 0; i < retriesHeld; i++)
+            {
+                cluster.Limits?.ExitRetry();
             }
         }
 
         route.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
         target.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
+
         // Only a ring hash on a cookie with a ttl generates one; reading Options would allocate them for every request.
-        if (target.Cluster.LoadBalancer is RingHashLoadBalancer { Cookie.Ttl: not null } && request.Options.TryGetValue(RingHashLoadBalancer.GeneratedCookie, out var setCookie))
+        if (cluster.LoadBalancer is RingHashLoadBalancer { Cookie.Ttl: not null } && request.Options.TryGetValue(RingHashLoadBalancer.GeneratedCookie, out var setCookie))
         {
             response.Headers.TryAddWithoutValidation("Set-Cookie", setCookie);
         }
@@ -168,83 +229,87 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         return response;
     }
 
-    /// <summary>One attempt: an endpoint (another one on a retry), the cluster's limits, the send, and what outlier detection learns from it.</summary>
-    private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(AttemptState state, CancellationToken cancellationToken)
+    /// <summary>Envoy's maxRetries: retries in flight across the cluster; over it, the failure stands.</summary>
+    private static bool TryEnterRetry(ClusterLimits? limits, ref int held)
     {
-        var request = state.Request;
-        var decision = state.Decision;
-        var cluster = decision.Target!.Cluster;
-        var endpoint = state.Attempts == 0 ? decision.Endpoint : cluster.PickOther(request, state.LastEndpoint);
-        state.Attempts++;
-        if (endpoint is null)
+        if (limits is null)
         {
-            return Outcome.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream"));
+            return true;
         }
 
-        state.LastEndpoint = endpoint;
-        var limits = cluster.Limits;
-        if (limits?.TryEnter() is { } limit)
+        if (!limits.TryEnterRetry())
         {
-            Log.Overflow(logger, request.Method, request.RequestUri!, cluster.Name, limit);
-            return Outcome.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}"));
+            return false;
         }
 
-        // The cluster's connection pool now; one retired by a config change in the meantime is read again.
-        var transport = cluster.Transport;
-        while (!transport.TryEnter())
-        {
-            var current = cluster.Transport;
-            if (ReferenceEquals(current, transport))
-            {
-                // The cluster left the config after this request was routed (Envoy: NC, cluster not found).
-                limits?.Exit();
-                return Outcome.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream"));
-            }
+        held++;
+        return true;
+    }
 
-            transport = current;
-        }
-
-        var outlier = cluster.Outlier;
-        request.RequestUri = BuildUpstreamUri(state, endpoint);
-        if (cluster.MaxRequestsPerConnection is { } perConnection)
+    /// <summary>
+    /// One attempt on <paramref name="endpoint"/> through <paramref name="transport"/> (entered by the caller, as are the
+    /// limits): the send under the per-try timeout, and what outlier detection learns from it. Returns a response, or why there is none.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(HttpResponseMessage? Response, UpstreamFailure Failure, Exception? Error)> SendAttemptAsync(
+        HttpRequestMessage request,
+        Uri original,
+        RouteDecision decision,
+        MeshEndpoint endpoint,
+        Transport.MeshTransport transport,
+        ClusterLimits? limits,
+        int? perConnection,
+        CancellationToken token,
+        CancellationToken callerToken,
+        CancellationTokenSource? routeTimeout,
+        TimeSpan? perTryTimeout)
+    {
+        var outlier = decision.Target!.Cluster.Outlier;
+        CancellationTokenSource? perTry = null;
+        CancellationTokenRegistration perTryLink = default;
+        request.RequestUri = BuildUpstreamUri(original, decision, endpoint);
+        if (perConnection is { } n)
         {
             // Envoy closes a connection after N requests; here every Nth request to the endpoint asks for it.
-            request.Headers.ConnectionClose = perConnection == 1 || endpoint.State.NextRequestNumber() % perConnection == 0;
+            request.Headers.ConnectionClose = n == 1 || endpoint.State.NextRequestNumber() % n == 0;
         }
 
         endpoint.State.OnRequestStart();
         try
         {
-            var response = await transport.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var attemptToken = token;
+            if (perTryTimeout is { } each)
+            {
+                perTry = new CancellationTokenSource(each, time);
+                perTryLink = token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), perTry);
+                attemptToken = perTry.Token;
+            }
+
+            var response = await transport.SendAsync(request, attemptToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             outlier?.Record(endpoint, status >= 500, status is 502 or 503 or 504);
-            return Outcome.FromResult(response);
+            return (response, UpstreamFailure.None, null);
         }
         catch (HttpRequestException ex)
         {
             // A local-origin failure counts as a 5xx and a gateway error, as Envoy counts it by default.
             outlier?.Record(endpoint, is5xx: true, isGateway: true);
-            return Outcome.FromException<HttpResponseMessage>(new UpstreamException(UpstreamException.Classify(ex), ex));
+            return (null, UpstreamException.Classify(ex), ex);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && ex.InnerException is TimeoutException)
+        catch (OperationCanceledException ex) when (!callerToken.IsCancellationRequested)
         {
-            // SocketsHttpHandler's ConnectTimeout (tcp.connectTimeout) ends in a cancellation nobody asked for;
-            // Envoy counts a connect timeout as a connection failure.
+            // Not the caller giving up: the route's timeout, the attempt's, or SocketsHttpHandler's ConnectTimeout
+            // (tcp.connectTimeout, a cancellation nobody asked for). Each counts against the endpoint, as in Envoy.
             outlier?.Record(endpoint, is5xx: true, isGateway: true);
-            return Outcome.FromException<HttpResponseMessage>(new UpstreamException(UpstreamFailure.ConnectFailure, ex));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // A timeout (the route's or the attempt's) counts against the endpoint, as in Envoy; the caller giving up does not.
-            if (!state.CallerToken.IsCancellationRequested)
-            {
-                outlier?.Record(endpoint, is5xx: true, isGateway: true);
-            }
-
-            throw;
+            var failure = routeTimeout?.IsCancellationRequested == true ? UpstreamFailure.RouteTimeout
+                : perTry?.IsCancellationRequested == true ? UpstreamFailure.PerTryTimeout
+                : UpstreamFailure.ConnectFailure;
+            return (null, failure, ex);
         }
         finally
         {
+            await perTryLink.DisposeAsync().ConfigureAwait(false);
+            perTry?.Dispose();
             endpoint.State.OnRequestEnd();
             transport.Exit();
             limits?.Exit();
@@ -252,30 +317,25 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
     }
 
     /// <summary>Turns an attempt's failure into the response a sidecar would give: 504 on a timeout, 503 on a connection failure or reset.</summary>
-    private HttpResponseMessage Failed(HttpRequestMessage request, Exception exception, CancellationToken cancellationToken)
+    private HttpResponseMessage Failed(HttpRequestMessage request, UpstreamFailure failure, Exception? error)
     {
-        switch (exception)
+        switch (failure)
         {
-            case TimeoutRejectedException:
+            case UpstreamFailure.RouteTimeout or UpstreamFailure.PerTryTimeout:
                 Log.Timeout(logger, request.Method, request.RequestUri!);
                 return Generated(request, HttpStatusCode.GatewayTimeout, MeshHeaders.UpstreamRequestTimeout, "upstream request timeout");
-            case UpstreamException { Failure: UpstreamFailure.ConnectFailure } upstream:
-                Log.UpstreamFailed(logger, request.Method, request.RequestUri!, upstream.InnerException?.Message ?? upstream.Message);
+            case UpstreamFailure.ConnectFailure:
+                Log.UpstreamFailed(logger, request.Method, request.RequestUri!, error?.Message ?? "connection failure");
                 return Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamConnectFailure, "upstream connect error or disconnect/reset before headers. reset reason: connection failure");
-            case UpstreamException upstream:
-                Log.UpstreamFailed(logger, request.Method, request.RequestUri!, upstream.InnerException?.Message ?? upstream.Message);
-                return Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamReset, "upstream connect error or disconnect/reset before headers. reset reason: connection termination");
-            case OperationCanceledException when cancellationToken.IsCancellationRequested:
             default:
-                ExceptionDispatchInfo.Throw(exception);
-                return null!;
+                Log.UpstreamFailed(logger, request.Method, request.RequestUri!, error?.Message ?? "reset");
+                return Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamReset, "upstream connect error or disconnect/reset before headers. reset reason: connection termination");
         }
     }
 
-    private static Uri BuildUpstreamUri(AttemptState state, MeshEndpoint endpoint)
+    private static Uri BuildUpstreamUri(Uri original, RouteDecision decision, MeshEndpoint endpoint)
     {
-        var original = state.OriginalUri;
-        var route = state.Decision.Route!;
+        var route = decision.Route!;
         if (route.Rewrite is { } rewrite && (rewrite.Uri is not null || rewrite.Regex is not null))
         {
             var path = original.AbsolutePath;
@@ -284,10 +344,15 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             {
                 path = rewrite.Regex.Replace(path, rewrite.RegexReplacement ?? "");
             }
-            else if (state.Decision.MatchIndex >= 0 && route.Matches[state.Decision.MatchIndex].UriPrefix is { } prefix)
+            else if (decision.MatchIndex >= 0 && route.Matches[decision.MatchIndex].UriPrefix is { } prefix)
             {
                 // Istio: with a prefix match, rewrite.uri replaces the matched prefix only.
                 path = rewrite.Uri + path[prefix.Length..];
+            }
+            else if (decision.MatchIndex < 0 || !route.Matches[decision.MatchIndex].HasUri)
+            {
+                // No uri match is Envoy's prefix "/": rewrite.uri replaces that leading slash (/v1/ on /reviews/0 is /v1/reviews/0).
+                path = rewrite.Uri + path[1..];
             }
             else
             {

@@ -33,8 +33,8 @@ internal sealed class RetryConditions
         _statusCodes = statusCodes;
     }
 
-    /// <summary>Istio's default when a route sets no retryOn: connect-failure, refused-stream, unavailable, cancelled, and 503.</summary>
-    public static RetryConditions IstioDefault { get; } = Parse("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes,503");
+    /// <summary>Istio's default retryOn since 1.24 (no <c>retries</c>, or <c>retries</c> without <c>retryOn</c>): no status code is retried, so an application's 503 is not.</summary>
+    public static RetryConditions IstioDefault { get; } = Parse("connect-failure,refused-stream,unavailable,cancelled");
 
     public static RetryConditions Parse(string text) =>
         TryParse(text, out var conditions, out var bad) ? conditions : throw new FormatException($"'{bad}' is not a retry condition");
@@ -151,4 +151,7 @@ internal enum UpstreamFailure
     RefusedStream,
     Reset,
     PerTryTimeout,
+
+    /// <summary>The route's timeout ended the call (never retried).</summary>
+    RouteTimeout,
 }

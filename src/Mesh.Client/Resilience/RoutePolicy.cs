@@ -1,45 +1,46 @@
 using Mesh.Configuration;
 using Mesh.Snapshot;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace Mesh.Resilience;
 
 /// <summary>
-/// A route's resilience, compiled once with the snapshot into a Polly pipeline with Envoy's
-/// semantics: [route timeout, the whole call] → [retries: attempts, retryOn, Envoy's jittered
-/// backoff from 25 ms capped at 250 ms, only replayable requests, within the cluster's maxRetries]
-/// → [perTryTimeout]. With no retries field, Istio's default applies: 2 retries on
-/// connect-failure, refused-stream, unavailable, cancelled and 503.
+/// A route's resilience, compiled once with its routes, with Envoy's semantics: the route timeout
+/// bounds the whole call; retries (attempts, retryOn, Envoy's jittered backoff from 25 ms capped at
+/// 250 ms, only replayable requests, within the cluster's maxRetries); perTryTimeout bounds each
+/// attempt. With no retries field, Istio's default applies: 2 retries on connect-failure,
+/// refused-stream, unavailable and cancelled. The request path runs it as one loop
+/// (<see cref="Http.MeshHttpHandler"/>); this type holds the settings and the retry decision.
 /// </summary>
 internal sealed class RoutePolicy
 {
     public static readonly TimeSpan BackoffBase = TimeSpan.FromMilliseconds(25);
     public static readonly TimeSpan BackoffMax = TimeSpan.FromMilliseconds(250);
 
-    private RoutePolicy(TimeSpan? timeout, int retries, TimeSpan? perTryTimeout, RetryConditions conditions, FaultPolicy? fault, ResiliencePipeline<HttpResponseMessage>? pipeline)
+    private RoutePolicy(TimeSpan? timeout, int retries, TimeSpan? perTryTimeout, RetryConditions conditions, FaultPolicy? fault)
     {
         Timeout = timeout;
         Retries = retries;
         PerTryTimeout = perTryTimeout;
         Conditions = conditions;
         Fault = fault;
-        Pipeline = pipeline;
+        IsSingleAttempt = timeout is null && retries == 0 && perTryTimeout is null;
     }
 
+    /// <summary>Gets the route timeout (the whole call, retries included), or null for none.</summary>
     public TimeSpan? Timeout { get; }
 
+    /// <summary>Gets the most retries after the first attempt.</summary>
     public int Retries { get; }
 
+    /// <summary>Gets the timeout of each attempt, or null for none.</summary>
     public TimeSpan? PerTryTimeout { get; }
 
     public RetryConditions Conditions { get; }
 
     public FaultPolicy? Fault { get; }
 
-    /// <summary>Gets the pipeline, or null when the route has nothing to run (a single attempt, no timeouts).</summary>
-    public ResiliencePipeline<HttpResponseMessage>? Pipeline { get; }
+    /// <summary>Gets a value indicating whether the route runs one attempt and no timer: nothing to run around the send.</summary>
+    public bool IsSingleAttempt { get; }
 
     public static RoutePolicy Create(HttpRoute route, TimeProvider time, IMeshRandom random)
     {
@@ -47,87 +48,24 @@ internal sealed class RoutePolicy
         var conditions = route.Retries?.RetryOn is { } retryOn ? RetryConditions.Parse(retryOn) : RetryConditions.IstioDefault;
         var timeout = route.Timeout is { } t && t > TimeSpan.Zero ? t : (TimeSpan?)null;
         var perTry = retries > 0 || route.Retries?.PerTryTimeout is not null ? route.Retries?.PerTryTimeout : null;
-
-        ResiliencePipeline<HttpResponseMessage>? pipeline = null;
-        if (timeout is not null || retries > 0 || perTry is not null)
-        {
-            var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
-            if (timeout is { } total)
-            {
-                builder.AddTimeout(total);
-            }
-
-            if (retries > 0)
-            {
-                builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-                {
-                    MaxRetryAttempts = retries,
-                    ShouldHandle = args => new ValueTask<bool>(ShouldRetry(args, conditions)),
-                    DelayGenerator = args => new ValueTask<TimeSpan?>(Backoff(args.AttemptNumber, random)),
-                });
-            }
-
-            if (perTry is { } each)
-            {
-                builder.AddTimeout(new TimeoutStrategyOptions
-                {
-                    Timeout = each,
-                    OnTimeout = static args =>
-                    {
-                        if (args.Context.Properties.TryGetValue(AttemptState.Key, out var state))
-                        {
-                            state.PerTryTimedOut = true;
-                        }
-
-                        return default;
-                    },
-                });
-            }
-
-            pipeline = builder.Build();
-        }
-
-        return new RoutePolicy(timeout, retries, perTry, conditions, FaultPolicy.Create(route.Fault), pipeline);
+        return new RoutePolicy(timeout, retries, perTry, conditions, FaultPolicy.Create(route.Fault));
     }
 
-    /// <summary>Envoy's backoff: the Nth retry waits a random time in [0, (2^N - 1) × 25 ms], capped at 250 ms.</summary>
-    public static TimeSpan Backoff(int attemptNumber, IMeshRandom random)
+    /// <summary>Envoy's backoff: the Nth retry (from 0) waits a random time in [0, (2^(N+1) - 1) × 25 ms], capped at 250 ms.</summary>
+    public static TimeSpan Backoff(int retryNumber, IMeshRandom random)
     {
-        var ceiling = Math.Min(((1L << Math.Min(attemptNumber + 1, 20)) - 1) * BackoffBase.Ticks, BackoffMax.Ticks);
+        var ceiling = Math.Min(((1L << Math.Min(retryNumber + 1, 20)) - 1) * BackoffBase.Ticks, BackoffMax.Ticks);
         return TimeSpan.FromTicks((long)(ceiling * (random.Next(1_000_000) / 1_000_000.0)));
     }
 
-    private static bool ShouldRetry(RetryPredicateArguments<HttpResponseMessage> args, RetryConditions conditions)
-    {
-        if (!args.Context.Properties.TryGetValue(AttemptState.Key, out var state) || !state.Replayable)
-        {
-            return false;
-        }
+    /// <summary>
+    /// Whether an attempt's result is retried under the route's retryOn: a response the mesh did not
+    /// generate itself, or a failure without one (a per-try timeout counts as a reset, as in Envoy).
+    /// </summary>
+    public bool IsRetriable(HttpResponseMessage? response, UpstreamFailure failure) => response is not null
+        ? !response.Headers.NonValidated.Contains(Http.MeshHeaders.Reason) && Conditions.ShouldRetry(response)
+        : Conditions.ShouldRetry(failure);
 
-        var retriable = args.Outcome switch
-        {
-            { Result: { } response } => !response.Headers.Contains(Http.MeshHeaders.Reason) && conditions.ShouldRetry(response),
-            { Exception: UpstreamException upstream } => conditions.ShouldRetry(upstream.Failure),
-            { Exception: TimeoutRejectedException } when state.PerTryTimedOut => conditions.ShouldRetry(UpstreamFailure.PerTryTimeout),
-            _ => false,
-        };
-        if (!retriable)
-        {
-            return false;
-        }
-
-        // Envoy's maxRetries: retries in flight across the cluster; over it, the failure stands.
-        if (state.Decision.Target?.Cluster.Limits is { } limits)
-        {
-            if (!limits.TryEnterRetry())
-            {
-                return false;
-            }
-
-            state.RetriesHeld++;
-        }
-
-        state.PerTryTimedOut = false;
-        return true;
-    }
+    /// <summary>Whether a request's body can be sent again: none, or one held in memory.</summary>
+    public static bool IsReplayable(HttpRequestMessage request) => request.Content is null or ByteArrayContent or ReadOnlyMemoryContent or FormUrlEncodedContent or System.Net.Http.Json.JsonContent;
 }

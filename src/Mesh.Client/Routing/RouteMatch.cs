@@ -19,7 +19,8 @@ internal sealed class RouteMatch
     public RouteMatch(HttpMatchRequest match, HeaderSlotMap headerSlots)
     {
         Source = match;
-        _uri = match.Uri is null ? null : new StringMatcher(match.Uri, match.IgnoreUriCase);
+        // Istio's ignoreUriCase applies to exact and prefix uri matches only; a regex stays case-sensitive.
+        _uri = match.Uri is null ? null : new StringMatcher(match.Uri, match.IgnoreUriCase && match.Uri.Regex is null);
 
         var conditions = new List<MatchCondition>();
         if (_uri is not null)
@@ -70,6 +71,9 @@ internal sealed class RouteMatch
 
     /// <summary>Gets the prefix of a uri prefix match, which rewrite.uri replaces.</summary>
     public string? UriPrefix => _uri?.Prefix;
+
+    /// <summary>Gets a value indicating whether the block matches the uri at all; without, Envoy's route has prefix <c>/</c>.</summary>
+    public bool HasUri => _uri is not null;
 
     /// <summary>Gets the conditions in the order they are tested.</summary>
     internal ReadOnlySpan<MatchCondition> Conditions => _conditions;

@@ -87,6 +87,21 @@ public class MeshHttpHandlerTests
         Assert.Equal("http://10.0.0.2:9080" + expectedPath, mesh.Network.Single.Uri.ToString());
     }
 
+    [Theory]
+    [InlineData("")] // a route without match blocks
+    [InlineData("- match:\n  - headers: { end-user: { exact: jason } }\n")] // a block without a uri match
+    public async Task SendAsync_RewriteUriWithoutUriMatch_ReplacesTheLeadingSlash(string match)
+    {
+        // Envoy's route without a uri match has prefix "/": rewrite.uri /v1/ on /reviews/0 sends /v1/reviews/0.
+        using var mesh = Mesh($"{(match.Length == 0 ? "- " : match + "  ")}rewrite: {{ uri: /v1/ }}\n  route:\n  - destination: {{ host: reviews, subset: v1 }}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://reviews:9080/reviews/0?x=1");
+        request.Headers.Add("end-user", "jason");
+
+        using var response = await mesh.Client.SendAsync(request, Ct);
+
+        Assert.Equal("http://10.0.0.1:9080/v1/reviews/0?x=1", mesh.Network.Single.Uri.ToString());
+    }
+
     [Fact]
     public async Task SendAsync_RewriteUriAfterExactMatch_ReplacesTheWholePathAndKeepsTheQuery()
     {

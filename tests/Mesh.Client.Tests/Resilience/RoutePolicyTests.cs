@@ -63,7 +63,7 @@ public class RoutePolicyTests
         Assert.Null(policy.Timeout);
         Assert.Null(policy.PerTryTimeout);
         Assert.Null(policy.Fault);
-        Assert.NotNull(policy.Pipeline);
+        Assert.False(policy.IsSingleAttempt);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public class RoutePolicyTests
         var policy = Create("- retries: { attempts: 0 }\n  route:\n  - destination: { host: reviews }");
 
         Assert.Equal(0, policy.Retries);
-        Assert.Null(policy.Pipeline); // a single attempt: nothing to run around it
+        Assert.True(policy.IsSingleAttempt); // a single attempt: nothing to run around it
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public class RoutePolicyTests
         var policy = Create("- timeout: 0s\n  retries: { attempts: 0 }\n  route:\n  - destination: { host: reviews }");
 
         Assert.Null(policy.Timeout);
-        Assert.Null(policy.Pipeline);
+        Assert.True(policy.IsSingleAttempt);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public class RoutePolicyTests
         Assert.Equal((TimeSpan.FromSeconds(3), 4, TimeSpan.FromMilliseconds(500)), (policy.Timeout, policy.Retries, policy.PerTryTimeout));
         using var conflict = new HttpResponseMessage(System.Net.HttpStatusCode.Conflict);
         Assert.True(policy.Conditions.ShouldRetry(conflict));
-        Assert.NotNull(policy.Pipeline);
+        Assert.False(policy.IsSingleAttempt);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public class MeshRouterDifferentialTests
     private static bool BlockMatches(HttpMatchRequest block, HttpRequestMessage request)
     {
         var uri = request.RequestUri!;
-        return (block.Uri is null || Matches(block.Uri, uri.AbsolutePath, block.IgnoreUriCase)) &&
+        return (block.Uri is null || Matches(block.Uri, uri.AbsolutePath, block.IgnoreUriCase && block.Uri.Regex is null)) &&
             (block.Scheme is null || Matches(block.Scheme, uri.Scheme)) &&
             (block.Method is null || Matches(block.Method, request.Method.Method)) &&
             (block.Port is null || block.Port == uri.Port) &&

@@ -118,9 +118,11 @@ public class MeshRouterTests
     [Theory]
     [InlineData("exact: /API/Reviews", "/api/reviews", true)]
     [InlineData("prefix: /API", "/api/reviews", true)]
-    [InlineData("regex: '/API/[a-z]+'", "/api/REVIEWS", true)]
+    [InlineData("regex: '/API/[a-z]+'", "/api/REVIEWS", false)] // Istio: ignoreUriCase applies to exact and prefix only
+    [InlineData("regex: '/reviews/[0-9]+'", "/REVIEWS/1", false)]
+    [InlineData("regex: '/reviews/[0-9]+'", "/reviews/1", true)]
     [InlineData("exact: /API/Reviews", "/api/ratings", false)]
-    public void Route_IgnoreUriCase_MatchesAnyCase(string condition, string path, bool matches)
+    public void Route_IgnoreUriCase_ExactAndPrefixOnly(string condition, string path, bool matches)
     {
         var snapshot = MatchOrV1($"- uri: {{ {condition} }}\n  ignoreUriCase: true");
 
