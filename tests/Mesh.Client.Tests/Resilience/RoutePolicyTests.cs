@@ -8,7 +8,7 @@ public class RoutePolicyTests
 {
     /// <summary>
     /// Envoy's backoff: the Nth retry waits a random share of (2^N - 1) × 25 ms, and never more than
-    /// 250 ms. Polly numbers retries from 0; the random draws one number in [0, 1,000,000).
+    /// 250 ms. Retries are numbered from 0; the random draws one number in [0, 1,000,000).
     /// </summary>
     [Theory]
     [InlineData(0, 0, 0)]
