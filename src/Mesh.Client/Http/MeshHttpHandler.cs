@@ -18,6 +18,7 @@ namespace Mesh.Http;
 /// </summary>
 internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, MeshMetrics metrics, TimeProvider time, ILogger<MeshHttpHandler> logger) : DelegatingHandler
 {
+    private const string HostHeader = "Host";
     private static readonly KeyValuePair<string, object?> Routed = new("outcome", "routed");
     private static readonly KeyValuePair<string, object?> NoRoute = new("outcome", MeshHeaders.RouteNotFound);
     private static readonly KeyValuePair<string, object?> NoUpstream = new("outcome", MeshHeaders.NoHealthyUpstream);
@@ -115,8 +116,16 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         var perConnection = cluster.MaxRequestsPerConnection;
         var originalClose = perConnection is null ? null : request.Headers.ConnectionClose;
 
-        // Keep the logical authority, as a sidecar would: the upstream sees Host: reviews:9080.
-        request.Headers.Host = route.Rewrite?.Authority ?? originalHost ?? original.Authority;
+        // Keep the logical authority, as a sidecar would: the upstream sees Host: reviews:9080. Added without
+        // validation when the caller set none: the value comes from a parsed Uri (or a validated rewrite).
+        if (route.Rewrite?.Authority is { } authority)
+        {
+            request.Headers.Host = authority;
+        }
+        else if (originalHost is null)
+        {
+            request.Headers.TryAddWithoutValidation(HostHeader, original.Authority);
+        }
         route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
         target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
 
@@ -205,7 +214,15 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             await callerLink.DisposeAsync().ConfigureAwait(false);
             routeTimeout?.Dispose();
             request.RequestUri = original;
-            request.Headers.Host = originalHost;
+            if (originalHost is null)
+            {
+                request.Headers.Remove(HostHeader);
+            }
+            else if (route.Rewrite?.Authority is not null)
+            {
+                request.Headers.Host = originalHost;
+            }
+
             if (perConnection is not null)
             {
                 request.Headers.ConnectionClose = originalClose;
