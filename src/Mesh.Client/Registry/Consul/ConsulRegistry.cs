@@ -46,13 +46,19 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     private Dictionary<string, (ulong ModifyIndex, MeshParseResult Parsed)> _parsed = new(StringComparer.Ordinal);
 
     public ConsulRegistry(IOptions<MeshOptions> options, TimeProvider time, ILogger<ConsulRegistry> logger)
+        : this(options, time, logger, ConsulClient.Create(ConsulConnection.From(options.Value.Consul)))
+    {
+    }
+
+    /// <summary>Initializes a registry over a given client (tests watch its traffic); the registry owns and disposes it.</summary>
+    internal ConsulRegistry(IOptions<MeshOptions> options, TimeProvider time, ILogger<ConsulRegistry> logger, ConsulClient client)
     {
         var mesh = options.Value;
         _options = mesh.Consul;
         _namespace = mesh.Namespace;
         _time = time;
         _logger = logger;
-        _client = ConsulClient.Create(ConsulConnection.From(_options));
+        _client = client;
         _outage = new ConsulOutage(_client.BaseAddress, time, logger);
         _stateFile = new MeshStateFile(_options.SnapshotPath ?? MeshStateFile.DefaultPath(mesh.Service, mesh.Namespace));
         _configWatch = new ConsulWatch<KVPair[]>((index, ct) => _client.ListKeysAsync(_options.KeyPrefix, index, _options.WaitTime, ct), OnConfig, _outage, time);

@@ -16,6 +16,7 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<bool> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _startGate = new();
     private Task? _loop;
     private int _disposed;
 
@@ -32,7 +33,22 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
 
     public ulong Index { get; private set; }
 
-    public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
+    /// <summary>Starts the loop once, however many callers race here (each first request to a service calls it).</summary>
+    public void Start()
+    {
+        if (Volatile.Read(ref _loop) is not null)
+        {
+            return;
+        }
+
+        lock (_startGate)
+        {
+            if (_loop is null && Volatile.Read(ref _disposed) == 0)
+            {
+                Volatile.Write(ref _loop, Task.Run(() => RunAsync(_stop.Token)));
+            }
+        }
+    }
 
     /// <summary>The index to send next: reset to 0 when it went backwards, never 0 otherwise (0 would not block).</summary>
     internal static ulong NextIndex(ulong previous, ulong returned) =>
@@ -96,17 +112,24 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
+        Task? loop;
+        lock (_startGate)
+        {
+            loop = _loop;
+        }
+
+        if (loop is not null)
         {
             try
             {
-                await _loop.ConfigureAwait(false);
+                await loop.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
             }
         }
 
+        _first.TrySetResult(false); // a watch disposed before it started still answers its waiters
         _stop.Dispose();
     }
 }
