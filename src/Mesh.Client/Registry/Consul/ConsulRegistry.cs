@@ -44,6 +44,7 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     // Parsed documents by key and ModifyIndex: an update re-parses only the keys that changed. Touched only by the config watch.
     private Dictionary<string, (ulong ModifyIndex, MeshParseResult Parsed)> _parsed = new(StringComparer.Ordinal);
+    private ulong _configIndex;
 
     public ConsulRegistry(IOptions<MeshOptions> options, TimeProvider time, ILogger<ConsulRegistry> logger)
         : this(options, time, logger, ConsulClient.Create(ConsulConnection.From(options.Value.Consul)))
@@ -68,6 +69,9 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     public event Action? Changed;
 
     internal ConsulClient Client => _client;
+
+    /// <summary>Gets the reachability of Consul shared by the watches and the self-registration.</summary>
+    internal ConsulOutage Outage => _outage;
 
     /// <summary>Starts the config and catalog watches and waits for their first answers; falls back to the persisted state when Consul is down.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -195,6 +199,13 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     private void OnConfig(ConsulResult<KVPair[]> result)
     {
+        if (result.Index < _configIndex)
+        {
+            // A new Consul (an agent or cluster that lost its state): its ModifyIndexes say nothing about ours.
+            _parsed.Clear();
+        }
+
+        _configIndex = result.Index;
         var documents = new List<MeshDocument>();
         var errors = new List<ConfigError>();
         var pairs = new List<(string, string)>();

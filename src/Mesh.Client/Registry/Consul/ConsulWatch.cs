@@ -3,7 +3,8 @@ namespace Mesh.Registry.Consul;
 /// <summary>
 /// One blocking query, run in a loop as Consul's docs prescribe: pass the last X-Consul-Index with
 /// a wait time; act only when the index changes; reset the index when it goes backwards (and treat
-/// 0 as 1 so the next query still blocks); on errors, back off exponentially with jitter.
+/// 0 as 1 so the next query still blocks); on errors, back off exponentially with jitter until
+/// Consul answers this watch or any other, then read once without blocking.
 /// </summary>
 internal sealed class ConsulWatch<T> : IAsyncDisposable
 {
@@ -69,7 +70,10 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
         {
             try
             {
-                var result = await _query(Index, cancellationToken).ConfigureAwait(false);
+                // After a failure the next read does not block: it answers at once, so the end of the
+                // outage is seen (and logged) when Consul first answers, and a restarted agent whose
+                // index went lower than ours is resynced now, not after a wait of up to WaitTime.
+                var result = await _query(failures > 0 ? 0 : Index, cancellationToken).ConfigureAwait(false);
                 _outage.Success();
                 failures = 0;
                 var changed = Index == 0 || result.Index != Index;
@@ -87,12 +91,17 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
             }
             catch (Exception ex) when (ex is ConsulException or HttpRequestException or System.Text.Json.JsonException or IOException)
             {
-                _outage.Failure(ex);
+                var outageEnded = _outage.Failure(ex);
                 _first.TrySetResult(false);
                 failures++;
                 try
                 {
-                    await Task.Delay(Backoff(failures, Random.Shared.NextDouble()), _time, cancellationToken).ConfigureAwait(false);
+                    // The backoff ends early when any other request to Consul succeeds.
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, outageEnded);
+                    await Task.Delay(Backoff(failures, Random.Shared.NextDouble()), _time, wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
                 }
                 catch (OperationCanceledException)
                 {
