@@ -89,7 +89,7 @@ internal sealed partial class ConsulRegistration(
             {
                 break;
             }
-            catch (ConsulException ex)
+            catch (Exception ex) when (ex is ConsulException or HttpRequestException or IOException or System.Net.Sockets.SocketException or System.Text.Json.JsonException)
             {
                 wake = outage.Failure(ex);
                 failures++;

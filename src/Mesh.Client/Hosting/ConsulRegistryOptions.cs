@@ -55,6 +55,13 @@ public sealed class ConsulRegistryOptions
     /// <value>1 minute.</value>
     public TimeSpan DeregisterCriticalServiceAfter { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Gets or sets how long the instances in force are kept when Consul suddenly lists none passing and
+    /// no health check has run yet (a restarted agent's artefact); zero turns the hold off.
+    /// </summary>
+    /// <value>15 seconds.</value>
+    public TimeSpan HealthGracePeriod { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Gets or sets how often the registration is checked, and renewed if the agent forgot it.</summary>
     /// <value>10 seconds.</value>
     public TimeSpan RegistrationCheckInterval { get; set; } = TimeSpan.FromSeconds(10);

@@ -141,8 +141,9 @@ internal sealed partial class ConsulClient : IDisposable
         {
             return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException or IOException)
         {
+            // A connection torn down while it opens can surface as a bare SocketException ("Transport endpoint is not connected").
             throw new ConsulException($"Consul at {_http.BaseAddress} is unreachable: {ex.Message}", ex);
         }
         catch (OperationCanceledException ex) when (!callerToken.IsCancellationRequested)

@@ -29,6 +29,8 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     private readonly SemaphoreSlim _initGate = new(1, 1);
     private static readonly TimeSpan PersistDelay = TimeSpan.FromMilliseconds(200);
     private bool _initialized;
+    private volatile string? _localNode;
+    private int _fetchingLocalNode;
     private ITimer? _persistTimer;
     private bool _persistScheduled;
     private MeshState? _toPersist;
@@ -87,6 +89,11 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
             _configWatch.Start();
             _catalogWatch.Start();
             var answered = await Task.WhenAll(_configWatch.FirstAttempt, _catalogWatch.FirstAttempt).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (answered.All(a => a))
+            {
+                await FetchLocalNodeAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (!answered.All(a => a))
             {
                 var persisted = _stateFile.TryLoad(_namespace, out var savedAt, out var error);
@@ -252,32 +259,84 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
         Changed?.Invoke();
     }
 
-    private void OnInstances(ServiceKey service, ConsulResult<ServiceEntry[]> result)
+    private void OnInstances(ServiceSubscription subscription, ConsulResult<ServiceEntry[]> result)
     {
-        var instances = result.Value
-            .Select(e => ToInstance(service, e))
-            .Where(i => i is not null)
-            .Select(i => i!)
-            .ToArray();
-        lock (_gate)
+        var service = subscription.Service;
+        var entries = result.Value.Where(e => NamespaceOf(e) == service.Namespace).ToArray();
+        var instances = entries.Where(ConsulHealthHold.IsPassing).Select(e => ToInstance(service, e)).ToArray();
+        lock (subscription.Gate)
         {
-            _instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>(_instances) { [service] = instances };
-            _persisted = null;
+            int inForce;
+            lock (_gate)
+            {
+                inForce = _instances.TryGetValue(service, out var current) ? current.Count : 0;
+            }
+
+            var now = _time.GetUtcNow();
+            var heldSince = subscription.Hold.Since;
+            if (_localNode is null)
+            {
+                _ = FetchLocalNodeAsync(CancellationToken.None);
+            }
+
+            if (subscription.Hold.Evaluate(inForce, entries, now, _localNode) is { } until)
+            {
+                subscription.Pending = result;
+                if (heldSince is null)
+                {
+                    Log.Held(_logger, service.ToString(), entries.Length, inForce, _options.HealthGracePeriod.TotalSeconds);
+                }
+
+                subscription.Timer ??= _time.CreateTimer(static s => ((ServiceSubscription)s!).Expire(), subscription, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                subscription.Timer.Change(until - now, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            subscription.Pending = null;
+            subscription.Timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (heldSince is { } since)
+            {
+                Log.HoldEnded(_logger, service.ToString(), (now - since).TotalSeconds, instances.Length);
+            }
+
+            lock (_gate)
+            {
+                _instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>(_instances) { [service] = instances };
+                _persisted = null;
+            }
         }
 
         Changed?.Invoke();
     }
 
-    /// <summary>Maps a health entry to an instance: Meta becomes labels; the service address falls back to the node's.</summary>
-    private ServiceInstance? ToInstance(ServiceKey service, ServiceEntry entry)
+    /// <summary>Learns the local agent's node name (best effort): its serfHealth failing while it answers us is no verdict.</summary>
+    private async Task FetchLocalNodeAsync(CancellationToken cancellationToken)
     {
-        var meta = entry.Service.Meta ?? [];
-        var ns = meta.GetValueOrDefault(ConsulMeta.Namespace) ?? _namespace;
-        if (ns != service.Namespace)
+        if (Interlocked.Exchange(ref _fetchingLocalNode, 1) == 1)
         {
-            return null;
+            return;
         }
 
+        try
+        {
+            var name = await _client.GetAgentNodeNameAsync(cancellationToken).ConfigureAwait(false);
+            _localNode = name.Length > 0 ? name : null;
+        }
+        catch (Exception ex) when (ex is ConsulException or System.Text.Json.JsonException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _fetchingLocalNode, 0);
+        }
+    }
+
+    private string NamespaceOf(ServiceEntry entry) => entry.Service.Meta?.GetValueOrDefault(ConsulMeta.Namespace) ?? _namespace;
+
+    /// <summary>Maps a health entry to an instance: Meta becomes labels; the service address falls back to the node's.</summary>
+    private static ServiceInstance ToInstance(ServiceKey service, ServiceEntry entry)
+    {
+        var meta = entry.Service.Meta ?? [];
         var labels = meta.Where(m => m.Key != ConsulMeta.Namespace).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
         var address = string.IsNullOrEmpty(entry.Service.Address) ? entry.Node.Address : entry.Service.Address;
         return new ServiceInstance(service, entry.Service.ID, address, entry.Service.Port, labels);
@@ -298,6 +357,7 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
         foreach (var subscription in _subscriptions.Values)
         {
             await subscription.Watch.DisposeAsync().ConfigureAwait(false);
+            subscription.Timer?.Dispose();
         }
 
         _client.Dispose();
@@ -308,22 +368,60 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     private sealed class ServiceSubscription
     {
+        private readonly ConsulRegistry _registry;
+
         public ServiceSubscription(ConsulRegistry registry, ServiceKey service)
         {
+            _registry = registry;
+            Service = service;
+            Hold = new ConsulHealthHold(registry._options.HealthGracePeriod);
+
+            // Every instance with its checks, not ?passing: the hold needs to see checks that have not run yet.
             Watch = new ConsulWatch<ServiceEntry[]>(
-                (index, ct) => registry._client.GetHealthServiceAsync(service.Name, passingOnly: true, index, registry._options.WaitTime, ct),
-                result => registry.OnInstances(service, result),
+                (index, ct) => registry._client.GetHealthServiceAsync(service.Name, passingOnly: false, index, registry._options.WaitTime, ct),
+                result => registry.OnInstances(this, result),
                 registry._outage,
                 registry._time);
         }
 
+        public ServiceKey Service { get; }
+
         public ConsulWatch<ServiceEntry[]> Watch { get; }
+
+        public Lock Gate { get; } = new();
+
+        public ConsulHealthHold Hold { get; }
+
+        /// <summary>Gets or sets the answer held back, applied if the hold runs out first.</summary>
+        public ConsulResult<ServiceEntry[]>? Pending { get; set; }
+
+        public ITimer? Timer { get; set; }
+
+        public void Expire()
+        {
+            ConsulResult<ServiceEntry[]>? pending;
+            lock (Gate)
+            {
+                pending = Pending;
+            }
+
+            if (pending is { } result && Volatile.Read(ref _registry._disposed) == 0)
+            {
+                _registry.OnInstances(this, result);
+            }
+        }
     }
 
     private static partial class Log
     {
         [LoggerMessage(30, LogLevel.Warning, "Consul at {Address} is unreachable at start; routing from the state persisted at {Path} ({SavedAt:u}) until it answers")]
         public static partial void ColdStartFromFile(ILogger logger, Uri address, string path, DateTimeOffset savedAt);
+
+        [LoggerMessage(32, LogLevel.Warning, "Consul lists no passing instance of {Service}, and no check of the {Listed} it lists has run yet (a restarted agent?); keeping the {InForce} instances in force for up to {Grace} s")]
+        public static partial void Held(ILogger logger, string service, int listed, int inForce, double grace);
+
+        [LoggerMessage(33, LogLevel.Information, "The hold on {Service} ended after {Seconds:0.0} s; {Passing} passing instances are in force")]
+        public static partial void HoldEnded(ILogger logger, string service, double seconds, int passing);
 
         [LoggerMessage(31, LogLevel.Warning, "Consul at {Address} is unreachable at start and no persisted state could be read from {Path} ({Reason}); the mesh starts empty and fills in when Consul answers")]
         public static partial void ColdStartEmpty(ILogger logger, Uri address, string path, string reason);

@@ -89,7 +89,9 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
             {
                 break;
             }
-            catch (Exception ex) when (ex is ConsulException or HttpRequestException or System.Text.Json.JsonException or IOException)
+#pragma warning disable CA1031 // a watch must not die: whatever a read throws is a failed read, retried with backoff
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 var outageEnded = _outage.Failure(ex);
                 _first.TrySetResult(false);

@@ -84,13 +84,21 @@ public sealed class ConsulOutageTests
 
         watch.Start();
         await sawFailure.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        time.Advance(TimeSpan.FromSeconds(5)); // Consul is down for 5 s (the backoff retries are still failing)
-        Volatile.Write(ref failing, false);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!outage.IsDown)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "timed out after 10 s waiting for the watch to record the failure");
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+
+        // Consul comes back 5 s after the first failure; the first retry after that is answered.
+        Volatile.Write(ref failing, false);
+        time.Advance(TimeSpan.FromSeconds(5));
+        clock.Restart();
         while (outage.IsDown)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "timed out after 10 s waiting for the watch to see Consul answer");
-            time.Advance(TimeSpan.FromMilliseconds(500));
+            time.Advance(TimeSpan.FromMilliseconds(100));
             await Task.Delay(5, TestContext.Current.CancellationToken);
         }
 
