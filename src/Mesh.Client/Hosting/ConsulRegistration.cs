@@ -16,7 +16,8 @@ namespace Mesh.Hosting;
 /// restarted without its data): every <see cref="ConsulRegistryOptions.RegistrationCheckInterval"/>,
 /// at once when the registry's watches see Consul answer again after an outage, and every
 /// 0.125-1 s while the agent does not answer, so the instance is back the moment the agent is.
-/// Shares the registry's client and outage tracking: one outage, logged once, under one category.
+/// Shares the registry's client and outage: an agent that does not answer is one outage, logged once
+/// under one category; an error answer (an ACL denial) is the registration's own, logged once.
 /// </summary>
 internal sealed partial class ConsulRegistration(
     IOptions<MeshOptions> options,
@@ -81,7 +82,6 @@ internal sealed partial class ConsulRegistration(
                     Log.Registered(logger, _registration.ID, _registration.Name, _registration.Address!, _registration.Port, _client.BaseAddress);
                 }
 
-                outage.Success();
                 failures = 0;
                 delay = mesh.Consul.RegistrationCheckInterval;
             }
@@ -91,8 +91,22 @@ internal sealed partial class ConsulRegistration(
             }
             catch (Exception ex) when (ex is ConsulException or HttpRequestException or IOException or System.Net.Sockets.SocketException or System.Text.Json.JsonException)
             {
-                wake = outage.Failure(ex);
+                // An agent that does not answer is the registry's outage (logged once, ended by its watches
+                // or its probe). The agent's own endpoints answer while the cluster has no leader, so a
+                // registration never reports an outage's end. Any other failure is the registration's own.
                 failures++;
+                if (ex is not ConsulException { IsUnreachable: false })
+                {
+                    wake = outage.Failure(ex);
+                }
+                else
+                {
+                    wake = outage.Ended;
+                    if (failures == 1)
+                    {
+                        Log.RegisterFailed(logger, _registration.ID, ex.Message);
+                    }
+                }
 
                 // The local agent is cheap to ask: probe it often, so the instance is back as soon as it is.
                 var backoff = ConsulWatch<bool>.Backoff(failures, Random.Shared.NextDouble());
@@ -206,6 +220,9 @@ internal sealed partial class ConsulRegistration(
 
         [LoggerMessage(51, LogLevel.Warning, "The Consul agent no longer knows {Id} (restarted?); registering again")]
         public static partial void Forgotten(ILogger logger, string id);
+
+        [LoggerMessage(54, LogLevel.Warning, "Could not check or renew the registration of {Id} with Consul: {Reason}; retrying every second")]
+        public static partial void RegisterFailed(ILogger logger, string id, string reason);
 
         [LoggerMessage(52, LogLevel.Information, "Deregistered {Id} from Consul")]
         public static partial void Deregistered(ILogger logger, string id);

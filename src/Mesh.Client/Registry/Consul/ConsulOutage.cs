@@ -3,13 +3,16 @@ using Microsoft.Extensions.Logging;
 namespace Mesh.Registry.Consul;
 
 /// <summary>
-/// Whether Consul is reachable, across every watch of a registry and the self-registration, so an
-/// outage is logged once (not per retry) under one category, and its end is logged at the first
-/// answer with its real length. Its end also wakes everyone waiting out a backoff, so the watches
-/// resync and the registration is checked at once, not at their next backoff step.
+/// Whether Consul is reachable, across every watch of a registry, so an outage is logged once (not
+/// per retry) under one category, and its end is logged at the first answer with its real length.
+/// While it lasts, one probe reads from Consul every second, so its end is seen within a second
+/// whatever the watches' backoff. Its end wakes everyone
+/// waiting out a backoff: the watches resync and the registration is checked at once.
 /// </summary>
-internal sealed partial class ConsulOutage(Uri address, TimeProvider time, ILogger logger)
+internal sealed partial class ConsulOutage(Uri address, TimeProvider time, ILogger logger, Func<CancellationToken, Task<bool>>? probe = null) : IDisposable
 {
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+    private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private DateTimeOffset? _since;
     private long _failures;
@@ -55,8 +58,42 @@ internal sealed partial class ConsulOutage(Uri address, TimeProvider time, ILogg
         }
 
         Log.Down(logger, address, Reason(exception));
+        if (probe is not null && !_stop.IsCancellationRequested)
+        {
+            _ = Task.Run(() => ProbeAsync(probe, ended));
+        }
+
         return ended;
     }
+
+    private async Task ProbeAsync(Func<CancellationToken, Task<bool>> answers, CancellationToken ended)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(ended, _stop.Token);
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(ProbeInterval, time, done.Token).ConfigureAwait(false);
+                if (await answers(done.Token).ConfigureAwait(false))
+                {
+                    Success();
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (done.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // a failed probe is the outage going on: ask again next second
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    /// <summary>Stops the probe.</summary>
+    public void Dispose() => _stop.Cancel();
 
     /// <summary>Records an answer; the first after failures ends the outage.</summary>
     public void Success()
@@ -88,7 +125,10 @@ internal sealed partial class ConsulOutage(Uri address, TimeProvider time, ILogg
     /// <summary>The failure without the address the log line already names.</summary>
     internal string Reason(Exception exception)
     {
-        var message = exception.Message;
+        // "An error occurred while sending the request." says nothing; its innermost cause ("Connection reset by peer") does.
+        var message = exception is ConsulException { InnerException: HttpRequestException { InnerException: { } cause } }
+            ? cause.GetBaseException().Message
+            : exception.Message;
         foreach (var prefix in (string[])[$"Consul at {address} is unreachable: ", $"Consul at {address} "])
         {
             if (message.StartsWith(prefix, StringComparison.Ordinal))

@@ -62,7 +62,13 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
         _time = time;
         _logger = logger;
         _client = client;
-        _outage = new ConsulOutage(_client.BaseAddress, time, logger);
+        // The probe is a read as the watches do it (the leader answers it), not /v1/status/leader: the
+        // followers name a dead leader until they elect a new one.
+        _outage = new ConsulOutage(_client.BaseAddress, time, logger, async ct =>
+        {
+            await _client.GetCatalogServicesAsync(0, TimeSpan.Zero, ct).ConfigureAwait(false);
+            return true;
+        });
         _stateFile = new MeshStateFile(_options.SnapshotPath ?? MeshStateFile.DefaultPath(mesh.Service, mesh.Namespace));
         _configWatch = new ConsulWatch<KVPair[]>((index, ct) => _client.ListKeysAsync(_options.KeyPrefix, index, _options.WaitTime, ct), OnConfig, _outage, time);
         _catalogWatch = new ConsulWatch<Dictionary<string, string[]>>((index, ct) => _client.GetCatalogServicesAsync(index, _options.WaitTime, ct), OnCatalog, _outage, time);
@@ -351,6 +357,7 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
         }
 
         _persistTimer?.Dispose();
+        _outage.Dispose();
         Persist(); // what was waiting to be written is written before the registry goes
         await _configWatch.DisposeAsync().ConfigureAwait(false);
         await _catalogWatch.DisposeAsync().ConfigureAwait(false);
