@@ -424,7 +424,7 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
         [LoggerMessage(30, LogLevel.Warning, "Consul at {Address} is unreachable at start; routing from the state persisted at {Path} ({SavedAt:u}) until it answers")]
         public static partial void ColdStartFromFile(ILogger logger, Uri address, string path, DateTimeOffset savedAt);
 
-        [LoggerMessage(32, LogLevel.Warning, "Consul lists no passing instance of {Service}, and no check of the {Listed} it lists has run yet (a restarted agent?); keeping the {InForce} instances in force for up to {Grace} s")]
+        [LoggerMessage(32, LogLevel.Warning, "Consul lists no passing instance of {Service} ({Listed} listed, no failing check with a verdict: a restarted agent?); keeping the {InForce} instances in force for up to {Grace} s")]
         public static partial void Held(ILogger logger, string service, int listed, int inForce, double grace);
 
         [LoggerMessage(33, LogLevel.Information, "The hold on {Service} ended after {Seconds:0.0} s; {Passing} passing instances are in force")]
