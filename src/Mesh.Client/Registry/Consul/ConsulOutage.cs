@@ -126,7 +126,7 @@ internal sealed partial class ConsulOutage(Uri address, TimeProvider time, ILogg
     internal string Reason(Exception exception)
     {
         // "An error occurred while sending the request." says nothing; its innermost cause ("Connection reset by peer") does.
-        var message = exception is ConsulException { InnerException: HttpRequestException { InnerException: { } cause } }
+        var message = exception is ConsulException { InnerException: HttpRequestException { InnerException: { } cause } } && !exception.Message.StartsWith("not a Consul agent", StringComparison.Ordinal)
             ? cause.GetBaseException().Message
             : exception.Message;
         foreach (var prefix in (string[])[$"Consul at {address} is unreachable: ", $"Consul at {address} "])
