@@ -99,8 +99,7 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
             {
                 await FetchLocalNodeAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            if (!answered.All(a => a))
+            else
             {
                 var persisted = _stateFile.TryLoad(_namespace, out var savedAt, out var error);
                 if (persisted is not null)
@@ -265,13 +264,20 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
         Changed?.Invoke();
     }
 
-    private void OnInstances(ServiceSubscription subscription, ConsulResult<ServiceEntry[]> result)
+    /// <summary>Applies a health answer, or holds it back (see <see cref="ConsulHealthHold"/>); with no answer, the held one when its hold runs out.</summary>
+    private void OnInstances(ServiceSubscription subscription, ConsulResult<ServiceEntry[]>? answer)
     {
         var service = subscription.Service;
-        var entries = result.Value.Where(e => NamespaceOf(e) == service.Namespace).ToArray();
-        var instances = entries.Where(ConsulHealthHold.IsPassing).Select(e => ToInstance(service, e)).ToArray();
         lock (subscription.Gate)
         {
+            // The timer may fire just after a newer answer ended the hold: then there is nothing left to apply.
+            if ((answer ?? subscription.Pending) is not { } result)
+            {
+                return;
+            }
+
+            var entries = result.Value.Where(e => NamespaceOf(e) == service.Namespace).ToArray();
+            var instances = entries.Where(ConsulHealthHold.IsPassing).Select(e => ToInstance(service, e)).ToArray();
             int inForce;
             lock (_gate)
             {
@@ -406,15 +412,9 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
         public void Expire()
         {
-            ConsulResult<ServiceEntry[]>? pending;
-            lock (Gate)
+            if (Volatile.Read(ref _registry._disposed) == 0)
             {
-                pending = Pending;
-            }
-
-            if (pending is { } result && Volatile.Read(ref _registry._disposed) == 0)
-            {
-                _registry.OnInstances(this, result);
+                _registry.OnInstances(this, null);
             }
         }
     }
