@@ -47,6 +47,16 @@ public sealed class ConsulOutageTests : IAsyncLifetime
         }, Ct);
 
         await Wait.UntilAsync(() => Volatile.Read(ref sent) >= 50, "50 requests before the outage");
+
+        // Raise the KV index the config watch holds well above what the restarted agent will reach (a folder key: no document).
+        using (var consul = ConsulClient.Create(ConsulConnection.Resolve(_agent.Address, null)))
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                await consul.PutKeyAsync("mesh/config/folder/", i.ToString(System.Globalization.CultureInfo.InvariantCulture), null, Ct);
+            }
+        }
+
         await _agent.StopAsync();
         var atStop = Volatile.Read(ref sent);
         await Wait.UntilAsync(() => Volatile.Read(ref sent) >= atStop + 300, "300 requests routed while Consul is down");
@@ -62,7 +72,9 @@ public sealed class ConsulOutageTests : IAsyncLifetime
         await Wait.UntilAsync(async () => (await fresh.GetHealthServiceAsync(_service, true, 0, TimeSpan.Zero, Ct)).Value.Length == 2, "both backends to register again with the restarted agent");
         await fresh.PutKeyAsync($"mesh/config/destinationrule/default/{_service}", $$$"""{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"{{{_service}}}"},"spec":{"host":"{{{_service}}}","subsets":[{"name":"v2","labels":{"version":"v2"}}]}}""", null, Ct);
         await fresh.PutKeyAsync($"mesh/config/virtualservice/default/{_service}", $$$"""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"{{{_service}}}"},"spec":{"hosts":["{{{_service}}}"],"http":[{"route":[{"destination":{"host":"{{{_service}}}","subset":"v2"}}]}]}}""", null, Ct);
-        await Wait.UntilAsync(() => client.Provider.Current.Documents.Count == 2, "the client to apply config written after the agent came back", TimeSpan.FromSeconds(30));
+        // The restarted dev agent is a new cluster whose index is far below the watches' last one: a blocking
+        // query with the old index would wait out WaitTime (5 minutes). The read after the outage does not block.
+        await Wait.UntilAsync(() => client.Provider.Current.Documents.Count == 2, "the client to apply config written after the agent came back (a new cluster, lower index)", TimeSpan.FromSeconds(5));
         for (var i = 0; i < 5; i++)
         {
             Assert.Equal(b.InstanceId, await client.CallAsync(_service));

@@ -88,10 +88,15 @@ internal sealed class MeshClient : IAsyncDisposable
 
     public HttpClient Http => Host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("mesh");
 
-    public static async Task<MeshClient> StartAsync(string consul, IDictionary<string, string?>? settings = null)
+    public static async Task<MeshClient> StartAsync(string consul, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Mesh:Registry"] = "Consul",

@@ -11,8 +11,13 @@ namespace Mesh.Hosting;
 /// <summary>
 /// Registers this instance with the local Consul agent once Kestrel listens (address and port
 /// from the bound addresses unless configured), with its labels as Meta and an HTTP check on the
-/// mesh health endpoint; checks the registration periodically and registers again if the agent
-/// forgot it (an agent restart); deregisters on graceful shutdown.
+/// mesh health endpoint; deregisters on graceful shutdown. Like Consul's own anti-entropy, it
+/// checks the registration regularly and registers again if the agent forgot it (an agent that
+/// restarted without its data): every <see cref="ConsulRegistryOptions.RegistrationCheckInterval"/>,
+/// at once when the registry's watches see Consul answer again after an outage, and every
+/// 0.125-1 s while the agent does not answer, so the instance is back the moment the agent is.
+/// Shares the registry's client and outage: an agent that does not answer is one outage, logged once
+/// under one category; an error answer (an ACL denial) is the registration's own, logged once.
 /// </summary>
 internal sealed partial class ConsulRegistration(
     IOptions<MeshOptions> options,
@@ -21,8 +26,10 @@ internal sealed partial class ConsulRegistration(
     TimeProvider time,
     ILogger<ConsulRegistration> logger) : IHostedService, IAsyncDisposable
 {
+    private static readonly TimeSpan MaxProbeInterval = TimeSpan.FromSeconds(1);
     private readonly CancellationTokenSource _stop = new();
     private ConsulClient? _client;
+    private ConsulOutage? _outage;
     private Task? _loop;
     private AgentServiceRegistration? _registration;
 
@@ -36,7 +43,9 @@ internal sealed partial class ConsulRegistration(
             return Task.CompletedTask;
         }
 
-        _client = ConsulClient.Create(ConsulConnection.From(mesh.Consul));
+        var registry = (ConsulRegistry)services.GetService(typeof(ConsulRegistry))!;
+        _client = registry.Client;
+        _outage = registry.Outage;
         lifetime.ApplicationStarted.Register(() => _loop = Task.Run(() => RunAsync(_stop.Token)));
         return Task.CompletedTask;
     }
@@ -50,45 +59,72 @@ internal sealed partial class ConsulRegistration(
     {
         var mesh = options.Value;
         _registration = BuildRegistration(mesh);
-        var outage = new ConsulOutage(_client!.BaseAddress, time, logger);
+        var outage = _outage!;
         var registered = false;
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
+            TimeSpan delay;
+            CancellationToken wake;
             try
             {
-                if (!registered || await _client.GetAgentServiceAsync(_registration.ID, cancellationToken).ConfigureAwait(false) is null)
+                // Taken before the check: an outage that ends while this check runs still wakes the next wait.
+                wake = outage.Ended;
+                if (!registered || await _client!.GetAgentServiceAsync(_registration.ID, cancellationToken).ConfigureAwait(false) is null)
                 {
                     if (registered)
                     {
                         Log.Forgotten(logger, _registration.ID);
                     }
 
-                    await _client.RegisterServiceAsync(_registration, cancellationToken).ConfigureAwait(false);
+                    await _client!.RegisterServiceAsync(_registration, cancellationToken).ConfigureAwait(false);
                     registered = true;
                     Log.Registered(logger, _registration.ID, _registration.Name, _registration.Address!, _registration.Port, _client.BaseAddress);
                 }
 
-                outage.Success();
                 failures = 0;
-                await Task.Delay(mesh.Consul.RegistrationCheckInterval, time, cancellationToken).ConfigureAwait(false);
+                delay = mesh.Consul.RegistrationCheckInterval;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (ConsulException ex)
+            catch (Exception ex) when (ex is ConsulException or HttpRequestException or IOException or System.Net.Sockets.SocketException or System.Text.Json.JsonException)
             {
-                outage.Failure(ex);
+                // An agent that does not answer is the registry's outage (logged once, ended by its watches
+                // or its probe). The agent's own endpoints answer while the cluster has no leader, so a
+                // registration never reports an outage's end. Any other failure is the registration's own.
                 failures++;
-                try
+                if (ex is not ConsulException { IsUnreachable: false })
                 {
-                    await Task.Delay(ConsulWatch<bool>.Backoff(failures, Random.Shared.NextDouble()), time, cancellationToken).ConfigureAwait(false);
+                    wake = outage.Failure(ex);
                 }
-                catch (OperationCanceledException)
+                else
                 {
-                    break;
+                    wake = outage.Ended;
+                    if (failures == 1)
+                    {
+                        Log.RegisterFailed(logger, _registration.ID, ex.Message);
+                    }
                 }
+
+                // The local agent is cheap to ask: probe it often, so the instance is back as soon as it is.
+                var backoff = ConsulWatch<bool>.Backoff(failures, Random.Shared.NextDouble());
+                delay = backoff < MaxProbeInterval ? backoff : MaxProbeInterval;
+            }
+
+            try
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wake);
+                await Task.Delay(delay, time, wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Consul answered someone after an outage: check now.
+            }
+            catch (OperationCanceledException)
+            {
+                break;
             }
         }
     }
@@ -172,7 +208,7 @@ internal sealed partial class ConsulRegistration(
 
     public ValueTask DisposeAsync()
     {
-        _client?.Dispose();
+        // The client is the registry's: it disposes it.
         _stop.Dispose();
         return ValueTask.CompletedTask;
     }
@@ -184,6 +220,9 @@ internal sealed partial class ConsulRegistration(
 
         [LoggerMessage(51, LogLevel.Warning, "The Consul agent no longer knows {Id} (restarted?); registering again")]
         public static partial void Forgotten(ILogger logger, string id);
+
+        [LoggerMessage(54, LogLevel.Warning, "Could not check or renew the registration of {Id} with Consul: {Reason}; retrying every second")]
+        public static partial void RegisterFailed(ILogger logger, string id, string reason);
 
         [LoggerMessage(52, LogLevel.Information, "Deregistered {Id} from Consul")]
         public static partial void Deregistered(ILogger logger, string id);

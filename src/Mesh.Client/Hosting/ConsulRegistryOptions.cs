@@ -28,7 +28,7 @@ public sealed class ConsulRegistryOptions
     public TimeSpan WaitTime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets or sets the file where the last good state is kept, so a cold start while Consul is down still routes.</summary>
-    /// <value>Null: <c>{temp}/mesh/{service}-{namespace}.snapshot.json</c>.</value>
+    /// <value>Null: <c>{state}/{service}-{namespace}.state.json</c>, where {state} is <c>$XDG_STATE_HOME/mesh</c>, else <c>~/.local/state/mesh</c> (Linux), or the local application data folder's <c>mesh/state</c> (Windows, macOS).</value>
     public string? SnapshotPath { get; set; }
 
     /// <summary>Gets or sets a value indicating whether this service registers itself with the agent once Kestrel listens.</summary>
@@ -54,6 +54,13 @@ public sealed class ConsulRegistryOptions
     /// <summary>Gets or sets how long a critical instance stays registered before Consul removes it.</summary>
     /// <value>1 minute.</value>
     public TimeSpan DeregisterCriticalServiceAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Gets or sets how long the instances in force are kept when Consul suddenly lists none passing and
+    /// no health check has run yet (a restarted agent's artefact); zero turns the hold off.
+    /// </summary>
+    /// <value>15 seconds.</value>
+    public TimeSpan HealthGracePeriod { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Gets or sets how often the registration is checked, and renewed if the agent forgot it.</summary>
     /// <value>10 seconds.</value>

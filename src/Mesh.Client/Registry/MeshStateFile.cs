@@ -14,8 +14,32 @@ internal sealed partial class MeshStateFile(string path)
 {
     public string Path { get; } = path;
 
+    /// <summary>
+    /// The default file, in a per-user state directory, never a directory users keep config in (the
+    /// static registry reads {temp}/mesh in Bookinfo's walkthrough): <c>$XDG_STATE_HOME/mesh</c>, else
+    /// <c>~/.local/state/mesh</c> on Linux and other Unixes, the local application data folder's
+    /// <c>mesh/state</c> on Windows and macOS.
+    /// </summary>
     public static string DefaultPath(string service, string ns) =>
-        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mesh", $"{(service.Length > 0 ? service : "client")}-{ns}.state.json");
+        System.IO.Path.Combine(DefaultDirectory(Environment.GetEnvironmentVariable), $"{(service.Length > 0 ? service : "client")}-{ns}.state.json");
+
+    internal static string DefaultDirectory(Func<string, string?> environment)
+    {
+        if (environment("XDG_STATE_HOME") is { Length: > 0 } xdg && System.IO.Path.IsPathRooted(xdg))
+        {
+            return System.IO.Path.Combine(xdg, "mesh");
+        }
+
+        if (OperatingSystem.IsWindows() || OperatingSystem.IsMacOS())
+        {
+            return System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "mesh", "state");
+        }
+
+        var home = environment("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
+        return home.Length > 0
+            ? System.IO.Path.Combine(home, ".local", "state", "mesh")
+            : System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mesh-state-{Environment.UserName}");
+    }
 
     public void Save(MeshState state, DateTimeOffset now, ILogger logger)
     {

@@ -17,4 +17,11 @@ internal sealed partial class ConsulClient
         var result = await GetAsync($"v1/agent/service/{Uri.EscapeDataString(serviceId)}", ConsulJsonContext.Default.AgentService, 0, null, cancellationToken).ConfigureAwait(false);
         return result.Found ? result.Value : null;
     }
+
+    /// <summary>GET /v1/agent/self: the local agent's node name.</summary>
+    public async Task<string> GetAgentNodeNameAsync(CancellationToken cancellationToken)
+    {
+        var result = await GetAsync("v1/agent/self", ConsulJsonContext.Default.AgentSelf, 0, null, cancellationToken).ConfigureAwait(false);
+        return result.Value?.Config.NodeName ?? "";
+    }
 }

@@ -123,16 +123,43 @@ internal sealed partial class ConsulClient : IDisposable
         // Consul may hold a blocking query for wait plus up to wait/16 of jitter.
         timeout.CancelAfter(index > 0 && wait is { } w ? w + (w / 16) + TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(15));
         using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, timeout.Token, cancellationToken).ConfigureAwait(false);
-        var newIndex = response.Headers.TryGetValues(IndexHeader, out var values) && ulong.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        var hasIndex = response.Headers.TryGetValues(IndexHeader, out var values);
+        var newIndex = hasIndex && ulong.TryParse(values!.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+
+        // Consul answers every KV, catalog and health read with its index, a missing key (404) included.
+        // Without it, whatever answered is not Consul: an empty answer from it must not read as an empty mesh.
+        if (!hasIndex && IsIndexed(pathAndQuery) && (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound))
+        {
+            throw NotConsul(pathAndQuery, response, $"its answer has no {IndexHeader} header");
+        }
+
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return new ConsulResult<T?>(default, false, newIndex);
         }
 
         await EnsureSuccessAsync(response, pathAndQuery, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadFromJsonAsync(type, timeout.Token).ConfigureAwait(false);
+        T? body;
+        try
+        {
+            body = await response.Content.ReadFromJsonAsync(type, timeout.Token).ConfigureAwait(false);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw NotConsul(pathAndQuery, response, $"its answer is not Consul's JSON ({ex.Message})");
+        }
+
         return new ConsulResult<T?>(body, true, newIndex);
     }
+
+    private static bool IsIndexed(string pathAndQuery) =>
+        pathAndQuery.StartsWith("v1/kv/", StringComparison.Ordinal) ||
+        pathAndQuery.StartsWith("v1/catalog/", StringComparison.Ordinal) ||
+        pathAndQuery.StartsWith("v1/health/", StringComparison.Ordinal);
+
+    /// <summary>Something answered that is not Consul: reported as unreachable (meshctl exits 2), naming the address.</summary>
+    private ConsulException NotConsul(string pathAndQuery, HttpResponseMessage response, string why) =>
+        new($"not a Consul agent at {_http.BaseAddress}: GET /{pathAndQuery.Split('?')[0]} answered {(int)response.StatusCode} {response.ReasonPhrase}, and {why}", new HttpRequestException(why));
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, CancellationToken token, CancellationToken callerToken)
     {
@@ -141,8 +168,9 @@ internal sealed partial class ConsulClient : IDisposable
         {
             return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException or IOException)
         {
+            // A connection torn down while it opens can surface as a bare SocketException ("Transport endpoint is not connected").
             throw new ConsulException($"Consul at {_http.BaseAddress} is unreachable: {ex.Message}", ex);
         }
         catch (OperationCanceledException ex) when (!callerToken.IsCancellationRequested)

@@ -77,6 +77,16 @@ internal sealed record HealthCheck
     public string Output { get; init; } = "";
 }
 
+internal sealed record AgentSelf
+{
+    public AgentSelfConfig Config { get; init; } = new();
+}
+
+internal sealed record AgentSelfConfig
+{
+    public string NodeName { get; init; } = "";
+}
+
 internal sealed record KVPair
 {
     public string Key { get; init; } = "";
@@ -93,6 +103,7 @@ internal sealed record KVPair
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AgentServiceRegistration))]
 [JsonSerializable(typeof(AgentService))]
+[JsonSerializable(typeof(AgentSelf))]
 [JsonSerializable(typeof(ServiceEntry[]))]
 [JsonSerializable(typeof(KVPair[]))]
 [JsonSerializable(typeof(Dictionary<string, string[]>))]

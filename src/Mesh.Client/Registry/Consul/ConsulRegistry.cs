@@ -29,6 +29,8 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     private readonly SemaphoreSlim _initGate = new(1, 1);
     private static readonly TimeSpan PersistDelay = TimeSpan.FromMilliseconds(200);
     private bool _initialized;
+    private volatile string? _localNode;
+    private int _fetchingLocalNode;
     private ITimer? _persistTimer;
     private bool _persistScheduled;
     private MeshState? _toPersist;
@@ -44,16 +46,29 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     // Parsed documents by key and ModifyIndex: an update re-parses only the keys that changed. Touched only by the config watch.
     private Dictionary<string, (ulong ModifyIndex, MeshParseResult Parsed)> _parsed = new(StringComparer.Ordinal);
+    private ulong _configIndex;
 
     public ConsulRegistry(IOptions<MeshOptions> options, TimeProvider time, ILogger<ConsulRegistry> logger)
+        : this(options, time, logger, ConsulClient.Create(ConsulConnection.From(options.Value.Consul)))
+    {
+    }
+
+    /// <summary>Initializes a registry over a given client (tests watch its traffic); the registry owns and disposes it.</summary>
+    internal ConsulRegistry(IOptions<MeshOptions> options, TimeProvider time, ILogger<ConsulRegistry> logger, ConsulClient client)
     {
         var mesh = options.Value;
         _options = mesh.Consul;
         _namespace = mesh.Namespace;
         _time = time;
         _logger = logger;
-        _client = ConsulClient.Create(ConsulConnection.From(_options));
-        _outage = new ConsulOutage(_client.BaseAddress, time, logger);
+        _client = client;
+        // The probe is a read as the watches do it (the leader answers it), not /v1/status/leader: the
+        // followers name a dead leader until they elect a new one.
+        _outage = new ConsulOutage(_client.BaseAddress, time, logger, async ct =>
+        {
+            await _client.GetCatalogServicesAsync(0, TimeSpan.Zero, ct).ConfigureAwait(false);
+            return true;
+        });
         _stateFile = new MeshStateFile(_options.SnapshotPath ?? MeshStateFile.DefaultPath(mesh.Service, mesh.Namespace));
         _configWatch = new ConsulWatch<KVPair[]>((index, ct) => _client.ListKeysAsync(_options.KeyPrefix, index, _options.WaitTime, ct), OnConfig, _outage, time);
         _catalogWatch = new ConsulWatch<Dictionary<string, string[]>>((index, ct) => _client.GetCatalogServicesAsync(index, _options.WaitTime, ct), OnCatalog, _outage, time);
@@ -62,6 +77,9 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     public event Action? Changed;
 
     internal ConsulClient Client => _client;
+
+    /// <summary>Gets the reachability of Consul shared by the watches and the self-registration.</summary>
+    internal ConsulOutage Outage => _outage;
 
     /// <summary>Starts the config and catalog watches and waits for their first answers; falls back to the persisted state when Consul is down.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -77,7 +95,11 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
             _configWatch.Start();
             _catalogWatch.Start();
             var answered = await Task.WhenAll(_configWatch.FirstAttempt, _catalogWatch.FirstAttempt).WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (!answered.All(a => a))
+            if (answered.All(a => a))
+            {
+                await FetchLocalNodeAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
             {
                 var persisted = _stateFile.TryLoad(_namespace, out var savedAt, out var error);
                 if (persisted is not null)
@@ -189,6 +211,13 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     private void OnConfig(ConsulResult<KVPair[]> result)
     {
+        if (result.Index < _configIndex)
+        {
+            // A new Consul (an agent or cluster that lost its state): its ModifyIndexes say nothing about ours.
+            _parsed.Clear();
+        }
+
+        _configIndex = result.Index;
         var documents = new List<MeshDocument>();
         var errors = new List<ConfigError>();
         var pairs = new List<(string, string)>();
@@ -235,32 +264,91 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
         Changed?.Invoke();
     }
 
-    private void OnInstances(ServiceKey service, ConsulResult<ServiceEntry[]> result)
+    /// <summary>Applies a health answer, or holds it back (see <see cref="ConsulHealthHold"/>); with no answer, the held one when its hold runs out.</summary>
+    private void OnInstances(ServiceSubscription subscription, ConsulResult<ServiceEntry[]>? answer)
     {
-        var instances = result.Value
-            .Select(e => ToInstance(service, e))
-            .Where(i => i is not null)
-            .Select(i => i!)
-            .ToArray();
-        lock (_gate)
+        var service = subscription.Service;
+        lock (subscription.Gate)
         {
-            _instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>(_instances) { [service] = instances };
-            _persisted = null;
+            // The timer may fire just after a newer answer ended the hold: then there is nothing left to apply.
+            if ((answer ?? subscription.Pending) is not { } result)
+            {
+                return;
+            }
+
+            var entries = result.Value.Where(e => NamespaceOf(e) == service.Namespace).ToArray();
+            var instances = entries.Where(ConsulHealthHold.IsPassing).Select(e => ToInstance(service, e)).ToArray();
+            int inForce;
+            lock (_gate)
+            {
+                inForce = _instances.TryGetValue(service, out var current) ? current.Count : 0;
+            }
+
+            var now = _time.GetUtcNow();
+            var heldSince = subscription.Hold.Since;
+            if (_localNode is null)
+            {
+                _ = FetchLocalNodeAsync(CancellationToken.None);
+            }
+
+            if (subscription.Hold.Evaluate(inForce, entries, now, _localNode) is { } until)
+            {
+                subscription.Pending = result;
+                if (heldSince is null)
+                {
+                    Log.Held(_logger, service.ToString(), entries.Length, inForce, _options.HealthGracePeriod.TotalSeconds);
+                }
+
+                subscription.Timer ??= _time.CreateTimer(static s => ((ServiceSubscription)s!).Expire(), subscription, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                subscription.Timer.Change(until - now, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            subscription.Pending = null;
+            subscription.Timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (heldSince is { } since)
+            {
+                Log.HoldEnded(_logger, service.ToString(), (now - since).TotalSeconds, instances.Length);
+            }
+
+            lock (_gate)
+            {
+                _instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>(_instances) { [service] = instances };
+                _persisted = null;
+            }
         }
 
         Changed?.Invoke();
     }
 
-    /// <summary>Maps a health entry to an instance: Meta becomes labels; the service address falls back to the node's.</summary>
-    private ServiceInstance? ToInstance(ServiceKey service, ServiceEntry entry)
+    /// <summary>Learns the local agent's node name (best effort): its serfHealth failing while it answers us is no verdict.</summary>
+    private async Task FetchLocalNodeAsync(CancellationToken cancellationToken)
     {
-        var meta = entry.Service.Meta ?? [];
-        var ns = meta.GetValueOrDefault(ConsulMeta.Namespace) ?? _namespace;
-        if (ns != service.Namespace)
+        if (Interlocked.Exchange(ref _fetchingLocalNode, 1) == 1)
         {
-            return null;
+            return;
         }
 
+        try
+        {
+            var name = await _client.GetAgentNodeNameAsync(cancellationToken).ConfigureAwait(false);
+            _localNode = name.Length > 0 ? name : null;
+        }
+        catch (Exception ex) when (ex is ConsulException or System.Text.Json.JsonException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _fetchingLocalNode, 0);
+        }
+    }
+
+    private string NamespaceOf(ServiceEntry entry) => entry.Service.Meta?.GetValueOrDefault(ConsulMeta.Namespace) ?? _namespace;
+
+    /// <summary>Maps a health entry to an instance: Meta becomes labels; the service address falls back to the node's.</summary>
+    private static ServiceInstance ToInstance(ServiceKey service, ServiceEntry entry)
+    {
+        var meta = entry.Service.Meta ?? [];
         var labels = meta.Where(m => m.Key != ConsulMeta.Namespace).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
         var address = string.IsNullOrEmpty(entry.Service.Address) ? entry.Node.Address : entry.Service.Address;
         return new ServiceInstance(service, entry.Service.ID, address, entry.Service.Port, labels);
@@ -275,12 +363,14 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
         }
 
         _persistTimer?.Dispose();
+        _outage.Dispose();
         Persist(); // what was waiting to be written is written before the registry goes
         await _configWatch.DisposeAsync().ConfigureAwait(false);
         await _catalogWatch.DisposeAsync().ConfigureAwait(false);
         foreach (var subscription in _subscriptions.Values)
         {
             await subscription.Watch.DisposeAsync().ConfigureAwait(false);
+            subscription.Timer?.Dispose();
         }
 
         _client.Dispose();
@@ -291,22 +381,54 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     private sealed class ServiceSubscription
     {
+        private readonly ConsulRegistry _registry;
+
         public ServiceSubscription(ConsulRegistry registry, ServiceKey service)
         {
+            _registry = registry;
+            Service = service;
+            Hold = new ConsulHealthHold(registry._options.HealthGracePeriod);
+
+            // Every instance with its checks, not ?passing: the hold needs to see checks that have not run yet.
             Watch = new ConsulWatch<ServiceEntry[]>(
-                (index, ct) => registry._client.GetHealthServiceAsync(service.Name, passingOnly: true, index, registry._options.WaitTime, ct),
-                result => registry.OnInstances(service, result),
+                (index, ct) => registry._client.GetHealthServiceAsync(service.Name, passingOnly: false, index, registry._options.WaitTime, ct),
+                result => registry.OnInstances(this, result),
                 registry._outage,
                 registry._time);
         }
 
+        public ServiceKey Service { get; }
+
         public ConsulWatch<ServiceEntry[]> Watch { get; }
+
+        public Lock Gate { get; } = new();
+
+        public ConsulHealthHold Hold { get; }
+
+        /// <summary>Gets or sets the answer held back, applied if the hold runs out first.</summary>
+        public ConsulResult<ServiceEntry[]>? Pending { get; set; }
+
+        public ITimer? Timer { get; set; }
+
+        public void Expire()
+        {
+            if (Volatile.Read(ref _registry._disposed) == 0)
+            {
+                _registry.OnInstances(this, null);
+            }
+        }
     }
 
     private static partial class Log
     {
         [LoggerMessage(30, LogLevel.Warning, "Consul at {Address} is unreachable at start; routing from the state persisted at {Path} ({SavedAt:u}) until it answers")]
         public static partial void ColdStartFromFile(ILogger logger, Uri address, string path, DateTimeOffset savedAt);
+
+        [LoggerMessage(32, LogLevel.Warning, "Consul lists no passing instance of {Service} ({Listed} listed, no failing check with a verdict: a restarted agent?); keeping the {InForce} instances in force for up to {Grace} s")]
+        public static partial void Held(ILogger logger, string service, int listed, int inForce, double grace);
+
+        [LoggerMessage(33, LogLevel.Information, "The hold on {Service} ended after {Seconds:0.0} s; {Passing} passing instances are in force")]
+        public static partial void HoldEnded(ILogger logger, string service, double seconds, int passing);
 
         [LoggerMessage(31, LogLevel.Warning, "Consul at {Address} is unreachable at start and no persisted state could be read from {Path} ({Reason}); the mesh starts empty and fills in when Consul answers")]
         public static partial void ColdStartEmpty(ILogger logger, Uri address, string path, string reason);

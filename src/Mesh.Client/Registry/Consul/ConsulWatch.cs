@@ -3,7 +3,8 @@ namespace Mesh.Registry.Consul;
 /// <summary>
 /// One blocking query, run in a loop as Consul's docs prescribe: pass the last X-Consul-Index with
 /// a wait time; act only when the index changes; reset the index when it goes backwards (and treat
-/// 0 as 1 so the next query still blocks); on errors, back off exponentially with jitter.
+/// 0 as 1 so the next query still blocks); on errors, back off exponentially with jitter until
+/// Consul answers this watch or any other, then read once without blocking.
 /// </summary>
 internal sealed class ConsulWatch<T> : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<bool> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _startGate = new();
     private Task? _loop;
     private int _disposed;
 
@@ -32,7 +34,22 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
 
     public ulong Index { get; private set; }
 
-    public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
+    /// <summary>Starts the loop once, however many callers race here (each first request to a service calls it).</summary>
+    public void Start()
+    {
+        if (Volatile.Read(ref _loop) is not null)
+        {
+            return;
+        }
+
+        lock (_startGate)
+        {
+            if (_loop is null && Volatile.Read(ref _disposed) == 0)
+            {
+                Volatile.Write(ref _loop, Task.Run(() => RunAsync(_stop.Token)));
+            }
+        }
+    }
 
     /// <summary>The index to send next: reset to 0 when it went backwards, never 0 otherwise (0 would not block).</summary>
     internal static ulong NextIndex(ulong previous, ulong returned) =>
@@ -53,7 +70,10 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
         {
             try
             {
-                var result = await _query(Index, cancellationToken).ConfigureAwait(false);
+                // After a failure the next read does not block: it answers at once, so the end of the
+                // outage is seen (and logged) when Consul first answers, and a restarted agent whose
+                // index went lower than ours is resynced now, not after a wait of up to WaitTime.
+                var result = await _query(failures > 0 ? 0 : Index, cancellationToken).ConfigureAwait(false);
                 _outage.Success();
                 failures = 0;
                 var changed = Index == 0 || result.Index != Index;
@@ -69,14 +89,21 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
             {
                 break;
             }
-            catch (Exception ex) when (ex is ConsulException or HttpRequestException or System.Text.Json.JsonException or IOException)
+#pragma warning disable CA1031 // a watch must not die: whatever a read throws is a failed read, retried with backoff
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
-                _outage.Failure(ex);
+                var outageEnded = _outage.Failure(ex);
                 _first.TrySetResult(false);
                 failures++;
                 try
                 {
-                    await Task.Delay(Backoff(failures, Random.Shared.NextDouble()), _time, cancellationToken).ConfigureAwait(false);
+                    // The backoff ends early when any other request to Consul succeeds.
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, outageEnded);
+                    await Task.Delay(Backoff(failures, Random.Shared.NextDouble()), _time, wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
                 }
                 catch (OperationCanceledException)
                 {
@@ -96,17 +123,24 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
+        Task? loop;
+        lock (_startGate)
+        {
+            loop = _loop;
+        }
+
+        if (loop is not null)
         {
             try
             {
-                await _loop.ConfigureAwait(false);
+                await loop.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
             }
         }
 
+        _first.TrySetResult(false); // a watch disposed before it started still answers its waiters
         _stop.Dispose();
     }
 }

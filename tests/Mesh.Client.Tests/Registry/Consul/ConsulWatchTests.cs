@@ -77,9 +77,63 @@ public sealed class ConsulWatchTests
         }
 
         Assert.Equal(["a", "b"], seen);
-        Assert.Equal([0ul, 10ul, 10ul, 10ul, 10ul, 12ul], indexes);
+        Assert.Equal([0ul, 10ul, 10ul, 0ul, 0ul, 12ul], indexes); // after a failure, a read that does not block
         Assert.Equal(1, logger.Collector.GetSnapshot().Count(r => r.Message.Contains("is unreachable", StringComparison.Ordinal)));
         Assert.Equal(1, logger.Collector.GetSnapshot().Count(r => r.Message.Contains("reachable again", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Start_ManySimultaneousCallers_StartOneLoop()
+    {
+        // Each first request to a service calls Start; they arrive together on a cold start.
+        const int Callers = 16;
+        var time = new FakeTimeProvider();
+        var outage = new ConsulOutage(new Uri("http://consul:8500/"), time, new FakeLogger());
+        for (var round = 0; round < 100; round++)
+        {
+            var queries = 0;
+            await using var watch = new ConsulWatch<string>(
+                (_, cancellationToken) =>
+                {
+                    Interlocked.Increment(ref queries);
+                    return BlockAsync(cancellationToken);
+                },
+                _ => { },
+                outage,
+                time);
+            using var barrier = new Barrier(Callers);
+            var threads = Enumerable.Range(0, Callers).Select(_ => new Thread(() =>
+            {
+                barrier.SignalAndWait();
+                watch.Start();
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+
+            await WaitForAsync(() => Volatile.Read(ref queries) > 0, "the watch's first query");
+            await Task.Delay(20, TestContext.Current.CancellationToken); // room for a second loop to show itself
+            Assert.True(queries == 1, $"round {round}: {queries} blocking queries for one watch");
+        }
+    }
+
+    [Fact]
+    public async Task DisposeAsync_BeforeStart_CompletesFirstAttemptWithFalse()
+    {
+        var time = new FakeTimeProvider();
+        var watch = new ConsulWatch<string>((_, ct) => BlockAsync(ct), _ => { }, new ConsulOutage(new Uri("http://consul:8500/"), time, new FakeLogger()), time);
+        await watch.DisposeAsync();
+        watch.Start();
+        Assert.False(await watch.FirstAttempt.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"timed out after 10 s waiting for {what}");
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
     }
 
     private static async Task<ConsulResult<string>> BlockAsync(CancellationToken cancellationToken)
