@@ -83,7 +83,7 @@ internal sealed partial class ConsulRegistration(
                 failures++;
                 try
                 {
-                    await Task.Delay(ConsulWatch<bool>.Backoff(failures, Random.Shared.NextDouble()), time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(ConsulWatch<bool>.Backoff(failures, Snapshot.SharedMeshRandom.Instance.NextDouble()), time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

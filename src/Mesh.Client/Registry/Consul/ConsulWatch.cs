@@ -76,7 +76,7 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
                 failures++;
                 try
                 {
-                    await Task.Delay(Backoff(failures, Random.Shared.NextDouble()), _time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(Backoff(failures, Snapshot.SharedMeshRandom.Instance.NextDouble()), _time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
