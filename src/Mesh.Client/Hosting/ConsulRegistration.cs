@@ -179,16 +179,16 @@ internal sealed partial class ConsulRegistration(
 
     private static partial class Log
     {
-        [LoggerMessage(50, LogLevel.Information, "Registered {Id} ({Service} at {Address}:{Port}) with Consul at {Consul}")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulRegistered, LogLevel.Information, "Registered {Id} ({Service} at {Address}:{Port}) with Consul at {Consul}")]
         public static partial void Registered(ILogger logger, string id, string service, string address, int port, Uri consul);
 
-        [LoggerMessage(51, LogLevel.Warning, "The Consul agent no longer knows {Id} (restarted?); registering again")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulRegistrationForgotten, LogLevel.Warning, "The Consul agent no longer knows {Id} (restarted?); registering again")]
         public static partial void Forgotten(ILogger logger, string id);
 
-        [LoggerMessage(52, LogLevel.Information, "Deregistered {Id} from Consul")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulDeregistered, LogLevel.Information, "Deregistered {Id} from Consul")]
         public static partial void Deregistered(ILogger logger, string id);
 
-        [LoggerMessage(53, LogLevel.Warning, "Could not deregister {Id} from Consul ({Reason}); Consul removes it once its check has been critical long enough")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulDeregisterFailed, LogLevel.Warning, "Could not deregister {Id} from Consul ({Reason}); Consul removes it once its check has been critical long enough")]
         public static partial void DeregisterFailed(ILogger logger, string id, string reason);
     }
 }

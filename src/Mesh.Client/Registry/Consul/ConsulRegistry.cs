@@ -305,10 +305,10 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     private static partial class Log
     {
-        [LoggerMessage(30, LogLevel.Warning, "Consul at {Address} is unreachable at start; routing from the state persisted at {Path} ({SavedAt:u}) until it answers")]
+        [LoggerMessage(Telemetry.MeshEventIds.ColdStartFromFile, LogLevel.Warning, "Consul at {Address} is unreachable at start; routing from the state persisted at {Path} ({SavedAt:u}) until it answers")]
         public static partial void ColdStartFromFile(ILogger logger, Uri address, string path, DateTimeOffset savedAt);
 
-        [LoggerMessage(31, LogLevel.Warning, "Consul at {Address} is unreachable at start and no persisted state could be read from {Path} ({Reason}); the mesh starts empty and fills in when Consul answers")]
+        [LoggerMessage(Telemetry.MeshEventIds.ColdStartEmpty, LogLevel.Warning, "Consul at {Address} is unreachable at start and no persisted state could be read from {Path} ({Reason}); the mesh starts empty and fills in when Consul answers")]
         public static partial void ColdStartEmpty(ILogger logger, Uri address, string path, string reason);
     }
 }
