@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mesh.Configuration;
-using Mesh.Registry.Consul;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Registry;
