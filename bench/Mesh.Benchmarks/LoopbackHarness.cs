@@ -22,8 +22,8 @@ internal static class LoopbackHarness
     public const int BodyLength = 1024;
 
     private static readonly byte[] Body = Enumerable.Repeat((byte)'x', BodyLength).ToArray();
-    private static long s_meshed;
-    private static long s_direct;
+    private static long _meshed;
+    private static long _direct;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -59,15 +59,15 @@ internal static class LoopbackHarness
             var order = round % 2 == 1 ? modes : modes.Reverse().ToArray();
             foreach (var mode in order)
             {
-                var meshedBefore = Interlocked.Read(ref s_meshed);
-                var directBefore = Interlocked.Read(ref s_direct);
+                var meshedBefore = Interlocked.Read(ref _meshed);
+                var directBefore = Interlocked.Read(ref _direct);
                 using var self = Process.GetCurrentProcess();
                 var backendCpuBefore = self.TotalProcessorTime;
                 var results = await RunClientAsync(mode, port, directHost, duration, warmup, connections, rate);
                 self.Refresh();
                 var backendCpu = (self.TotalProcessorTime - backendCpuBefore).TotalMilliseconds;
-                var meshed = Interlocked.Read(ref s_meshed) - meshedBefore;
-                var direct = Interlocked.Read(ref s_direct) - directBefore;
+                var meshed = Interlocked.Read(ref _meshed) - meshedBefore;
+                var direct = Interlocked.Read(ref _direct) - directBefore;
 
                 // The backend tells the modes apart by Host: the mesh keeps the logical authority (Host: backend).
                 if ((mode != "direct" && (meshed == 0 || direct != 0)) || (mode == "direct" && (direct == 0 || meshed != 0)))
@@ -101,11 +101,11 @@ internal static class LoopbackHarness
         {
             if (context.Request.Host.Host == "backend")
             {
-                Interlocked.Increment(ref s_meshed);
+                Interlocked.Increment(ref _meshed);
             }
             else
             {
-                Interlocked.Increment(ref s_direct);
+                Interlocked.Increment(ref _direct);
             }
 
             context.Response.ContentType = "text/plain";

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>Connection pool limits for a destination: TCP and HTTP settings.</summary>
-public sealed record ConnectionPoolSettings
+internal sealed record ConnectionPoolSettings
 {
     /// <summary>Gets the TCP settings.</summary>
     public TcpSettings? Tcp { get; init; }
@@ -11,7 +11,7 @@ public sealed record ConnectionPoolSettings
 }
 
 /// <summary>TCP connection pool settings.</summary>
-public sealed record TcpSettings
+internal sealed record TcpSettings
 {
     /// <summary>Gets the maximum number of connections to the destination.</summary>
     public int? MaxConnections { get; init; }
@@ -21,7 +21,7 @@ public sealed record TcpSettings
 }
 
 /// <summary>HTTP connection pool settings.</summary>
-public sealed record HttpSettings
+internal sealed record HttpSettings
 {
     /// <summary>Gets the maximum number of requests waiting for a connection.</summary>
     public int? Http1MaxPendingRequests { get; init; }

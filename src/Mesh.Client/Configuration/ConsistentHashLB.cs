@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>Consistent-hash (ring hash) load balancing on one request property.</summary>
-public sealed record ConsistentHashLB
+internal sealed record ConsistentHashLB
 {
     /// <summary>Gets the header whose value is hashed.</summary>
     public string? HttpHeaderName { get; init; }

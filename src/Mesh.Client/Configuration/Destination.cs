@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>A destination service, optionally narrowed to a subset and a port.</summary>
-public sealed record Destination
+internal sealed record Destination
 {
     /// <summary>Gets the destination host, a short name or an FQDN.</summary>
     public required string Host { get; init; }

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>An Istio DestinationRule: subsets and traffic policy of one host.</summary>
-public sealed record DestinationRule : MeshDocument
+internal sealed record DestinationRule : MeshDocument
 {
     /// <summary>The kind name.</summary>
     public const string KindName = "DestinationRule";

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>The spec of a DestinationRule.</summary>
-public sealed record DestinationRuleSpec
+internal sealed record DestinationRuleSpec
 {
     /// <summary>Gets the host the rule applies to.</summary>
     public required string Host { get; init; }

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>An abort injected instead of forwarding.</summary>
-public sealed record FaultAbort
+internal sealed record FaultAbort
 {
     /// <summary>Gets the share of requests aborted, 0 to 100; none when left out, as in Istio.</summary>
     public double? Percentage { get; init; }

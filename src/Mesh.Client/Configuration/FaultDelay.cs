@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>A delay injected before forwarding.</summary>
-public sealed record FaultDelay
+internal sealed record FaultDelay
 {
     /// <summary>Gets the share of requests delayed, 0 to 100; none when left out, as in Istio.</summary>
     public double? Percentage { get; init; }

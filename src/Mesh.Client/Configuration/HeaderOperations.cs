@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>Set, add and remove operations on headers, applied in that order: remove, set, add.</summary>
-public sealed record HeaderOperations
+internal sealed record HeaderOperations
 {
     /// <summary>Gets the headers to overwrite.</summary>
     public IReadOnlyDictionary<string, string> Set { get; init; } = ObjectMetadata.EmptyMap;

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>Header manipulations for requests and responses.</summary>
-public sealed record HeadersConfig
+internal sealed record HeadersConfig
 {
     /// <summary>Gets the operations on the request headers.</summary>
     public HeaderOperations? Request { get; init; }

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>A cookie used as a consistent-hash key.</summary>
-public sealed record HttpCookie
+internal sealed record HttpCookie
 {
     /// <summary>Gets the cookie's name.</summary>
     public required string Name { get; init; }

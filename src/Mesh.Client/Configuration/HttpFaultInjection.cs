@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>Faults injected into matching requests (parsed; not supported yet).</summary>
-public sealed record HttpFaultInjection
+internal sealed record HttpFaultInjection
 {
     /// <summary>Gets the delay fault.</summary>
     public FaultDelay? Delay { get; init; }

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>One match block of an HTTP route; all of its conditions must hold (AND).</summary>
-public sealed record HttpMatchRequest
+internal sealed record HttpMatchRequest
 {
     /// <summary>Gets the match block's name.</summary>
     public string? Name { get; init; }

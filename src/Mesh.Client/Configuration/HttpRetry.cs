@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>An HTTP retry policy (parsed; not supported yet).</summary>
-public sealed record HttpRetry
+internal sealed record HttpRetry
 {
     /// <summary>Gets the number of retries.</summary>
     public int Attempts { get; init; }

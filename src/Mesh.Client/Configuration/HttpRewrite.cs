@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>A rewrite of the request before it is forwarded.</summary>
-public sealed record HttpRewrite
+internal sealed record HttpRewrite
 {
     /// <summary>Gets the replacement for the part of the path matched by the route's uri match (the whole path for exact or regex matches).</summary>
     public string? Uri { get; init; }

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>One HTTP route of a VirtualService: match conditions and where matching requests go.</summary>
-public sealed record HttpRoute
+internal sealed record HttpRoute
 {
     /// <summary>Gets the route's name, used in logs and telemetry.</summary>
     public string? Name { get; init; }

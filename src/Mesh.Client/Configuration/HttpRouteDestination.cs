@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>A weighted destination of an HTTP route.</summary>
-public sealed record HttpRouteDestination
+internal sealed record HttpRouteDestination
 {
     /// <summary>Gets where the traffic goes.</summary>
     public required Destination Destination { get; init; }

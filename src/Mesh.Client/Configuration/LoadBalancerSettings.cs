@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>Load-balancing settings: a simple algorithm or a consistent hash.</summary>
-public sealed record LoadBalancerSettings
+internal sealed record LoadBalancerSettings
 {
     /// <summary>Gets the simple algorithm: ROUND_ROBIN, LEAST_REQUEST, RANDOM (or UNSPECIFIED).</summary>
     public string? Simple { get; init; }

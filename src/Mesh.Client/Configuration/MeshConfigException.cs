@@ -1,6 +1,10 @@
 namespace Mesh.Configuration;
 
-/// <summary>Thrown when mesh config is invalid; lists every error found.</summary>
+/// <summary>
+/// Thrown when the host starts with invalid mesh config; <see cref="Errors"/> lists every error found,
+/// each with its document, field path and fix. An invalid reload later is not thrown: it is logged
+/// and counted (<c>mesh.config.updates</c>, <c>outcome=rejected</c>) and the last good config stays in force.
+/// </summary>
 public sealed class MeshConfigException : Exception
 {
     /// <summary>Initializes a new instance of the <see cref="MeshConfigException"/> class.</summary>

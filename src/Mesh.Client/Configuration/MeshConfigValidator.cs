@@ -7,7 +7,7 @@ namespace Mesh.Configuration;
 /// Checks a set of documents as one config: every field of every document, and the references
 /// between them (subsets, duplicate names, hosts claimed twice). Reports every error at once.
 /// </summary>
-public static class MeshConfigValidator
+internal static class MeshConfigValidator
 {
     private static readonly string[] SimpleLoadBalancers = ["UNSPECIFIED", "ROUND_ROBIN", "LEAST_REQUEST", "LEAST_CONN", "RANDOM"];
 

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>One Istio config document (a VirtualService, a DestinationRule, ...), as parsed.</summary>
-public abstract record MeshDocument
+internal abstract record MeshDocument
 {
     /// <summary>Gets the document's apiVersion, such as <c>networking.istio.io/v1</c>.</summary>
     public required string ApiVersion { get; init; }

@@ -2,7 +2,7 @@ using Mesh.Configuration.Internal;
 
 namespace Mesh.Configuration;
 
-public static partial class MeshDocumentParser
+internal static partial class MeshDocumentParser
 {
     private static VirtualServiceSpec ReadVirtualServiceSpec(MappingReader m)
     {

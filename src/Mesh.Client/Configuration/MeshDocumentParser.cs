@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace Mesh.Configuration;
 
 /// <summary>Parses Istio config documents from YAML or JSON text, several per text (<c>---</c>).</summary>
-public static partial class MeshDocumentParser
+internal static partial class MeshDocumentParser
 {
     private static readonly string[] NetworkingVersions = ["v1alpha3", "v1beta1", "v1"];
 

@@ -3,7 +3,7 @@ namespace Mesh.Configuration;
 /// <summary>The documents parsed from a text, and every error found in it.</summary>
 /// <param name="Documents">The documents that parsed without error.</param>
 /// <param name="Errors">Every error found.</param>
-public sealed record MeshParseResult(IReadOnlyList<MeshDocument> Documents, IReadOnlyList<ConfigError> Errors)
+internal sealed record MeshParseResult(IReadOnlyList<MeshDocument> Documents, IReadOnlyList<ConfigError> Errors)
 {
     /// <summary>Gets each document of <see cref="Documents"/> as JSON, exactly as written, in the same order.</summary>
     internal IReadOnlyList<System.Text.Json.Nodes.JsonObject> Json { get; init; } = [];

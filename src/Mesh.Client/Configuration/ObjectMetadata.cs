@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>The Kubernetes-style metadata of a document.</summary>
-public sealed record ObjectMetadata
+internal sealed record ObjectMetadata
 {
     /// <summary>Gets the document's name, unique per kind and namespace.</summary>
     public required string Name { get; init; }

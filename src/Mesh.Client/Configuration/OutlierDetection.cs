@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>Outlier detection: endpoints that fail consecutively are ejected for a while.</summary>
-public sealed record OutlierDetection
+internal sealed record OutlierDetection
 {
     /// <summary>Gets the number of consecutive 5xx (or connection) errors that eject an endpoint; 0 disables.</summary>
     public int? Consecutive5xxErrors { get; init; }

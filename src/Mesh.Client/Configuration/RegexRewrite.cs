@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>A path rewrite by regular expression.</summary>
-public sealed record RegexRewrite
+internal sealed record RegexRewrite
 {
     /// <summary>Gets the regular expression.</summary>
     public required string Match { get; init; }

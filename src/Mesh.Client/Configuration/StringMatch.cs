@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>An Istio string match: exactly one of exact, prefix or regex (RE2 syntax, full match).</summary>
-public sealed record StringMatch
+internal sealed record StringMatch
 {
     /// <summary>Gets the exact value to match.</summary>
     public string? Exact { get; init; }

@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>A named subset of a service's instances, selected by labels.</summary>
-public sealed record Subset
+internal sealed record Subset
 {
     /// <summary>Gets the subset's name.</summary>
     public required string Name { get; init; }

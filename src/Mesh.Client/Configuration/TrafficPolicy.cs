@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>The traffic policy of a destination or subset.</summary>
-public sealed record TrafficPolicy
+internal sealed record TrafficPolicy
 {
     /// <summary>Gets the load-balancing settings.</summary>
     public LoadBalancerSettings? LoadBalancer { get; init; }

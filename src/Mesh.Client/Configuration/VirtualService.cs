@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>An Istio VirtualService: the routing rules for one or more hosts.</summary>
-public sealed record VirtualService : MeshDocument
+internal sealed record VirtualService : MeshDocument
 {
     /// <summary>The kind name.</summary>
     public const string KindName = "VirtualService";

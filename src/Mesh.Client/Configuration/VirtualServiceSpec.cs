@@ -1,7 +1,7 @@
 namespace Mesh.Configuration;
 
 /// <summary>The spec of a VirtualService.</summary>
-public sealed record VirtualServiceSpec
+internal sealed record VirtualServiceSpec
 {
     /// <summary>Gets the hosts the rules apply to: short names (<c>reviews</c>) or FQDNs.</summary>
     public IReadOnlyList<string> Hosts { get; init; } = [];

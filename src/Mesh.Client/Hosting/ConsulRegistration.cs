@@ -109,7 +109,7 @@ internal sealed partial class ConsulRegistration(
                 }
 
                 // The local agent is cheap to ask: probe it often, so the instance is back as soon as it is.
-                var backoff = ConsulWatch<bool>.Backoff(failures, Random.Shared.NextDouble());
+                var backoff = ConsulWatch<bool>.Backoff(failures, Snapshot.SharedMeshRandom.Instance.NextDouble());
                 delay = backoff < MaxProbeInterval ? backoff : MaxProbeInterval;
             }
 
@@ -215,19 +215,19 @@ internal sealed partial class ConsulRegistration(
 
     private static partial class Log
     {
-        [LoggerMessage(50, LogLevel.Information, "Registered {Id} ({Service} at {Address}:{Port}) with Consul at {Consul}")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulRegistered, LogLevel.Information, "Registered {Id} ({Service} at {Address}:{Port}) with Consul at {Consul}")]
         public static partial void Registered(ILogger logger, string id, string service, string address, int port, Uri consul);
 
-        [LoggerMessage(51, LogLevel.Warning, "The Consul agent no longer knows {Id} (restarted?); registering again")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulRegistrationForgotten, LogLevel.Warning, "The Consul agent no longer knows {Id} (restarted?); registering again")]
         public static partial void Forgotten(ILogger logger, string id);
 
-        [LoggerMessage(54, LogLevel.Warning, "Could not check or renew the registration of {Id} with Consul: {Reason}; retrying every second")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulRegistrationCheckFailed, LogLevel.Warning, "Could not check or renew the registration of {Id} with Consul: {Reason}; retrying every second")]
         public static partial void RegisterFailed(ILogger logger, string id, string reason);
 
-        [LoggerMessage(52, LogLevel.Information, "Deregistered {Id} from Consul")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulDeregistered, LogLevel.Information, "Deregistered {Id} from Consul")]
         public static partial void Deregistered(ILogger logger, string id);
 
-        [LoggerMessage(53, LogLevel.Warning, "Could not deregister {Id} from Consul ({Reason}); Consul removes it once its check has been critical long enough")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulDeregisterFailed, LogLevel.Warning, "Could not deregister {Id} from Consul ({Reason}); Consul removes it once its check has been critical long enough")]
         public static partial void DeregisterFailed(ILogger logger, string id, string reason);
     }
 }

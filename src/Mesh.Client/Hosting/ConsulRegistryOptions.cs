@@ -3,7 +3,7 @@ namespace Mesh.Hosting;
 /// <summary>The Consul registry: where the agent is, how to authenticate, and where the mesh keeps its state there.</summary>
 public sealed class ConsulRegistryOptions
 {
-    /// <summary>Gets or sets the agent's HTTP address, such as <c>http://127.0.0.1:8500</c> or <c>https://consul:8501</c>.</summary>
+    /// <summary>Gets or sets the agent's HTTP address, such as <c>http://127.0.0.1:8500</c> or <c>https://consul:8501</c> (a bare <c>host:port</c> is http); any other scheme fails the start.</summary>
     /// <value>Null: <c>CONSUL_HTTP_ADDR</c>, else <c>http://127.0.0.1:8500</c>.</value>
     public string? Address { get; set; }
 
@@ -15,7 +15,7 @@ public sealed class ConsulRegistryOptions
     /// <value>Null: the agent's own.</value>
     public string? Datacenter { get; set; }
 
-    /// <summary>Gets or sets a PEM file of the CA that signed an https Consul's certificate.</summary>
+    /// <summary>Gets or sets a PEM file of the CA that signed an https Consul's certificate; a file that does not exist fails the start.</summary>
     /// <value>Null: <c>CONSUL_CACERT</c>, else the system's trust store.</value>
     public string? CaFile { get; set; }
 
@@ -23,7 +23,7 @@ public sealed class ConsulRegistryOptions
     /// <value><c>mesh/config/</c>.</value>
     public string KeyPrefix { get; set; } = "mesh/config/";
 
-    /// <summary>Gets or sets how long a blocking query waits for a change before Consul answers anyway.</summary>
+    /// <summary>Gets or sets how long a blocking query waits for a change before Consul answers anyway: more than zero, at most 10 minutes (Consul's limit).</summary>
     /// <value>5 minutes.</value>
     public TimeSpan WaitTime { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -39,15 +39,15 @@ public sealed class ConsulRegistryOptions
     /// <value>Null: the address Kestrel is bound to (127.0.0.1 for a wildcard binding).</value>
     public string? RegisterAddress { get; set; }
 
-    /// <summary>Gets or sets the port registered for this instance.</summary>
+    /// <summary>Gets or sets the port registered for this instance, 1 to 65535.</summary>
     /// <value>Null: the port Kestrel is bound to.</value>
     public int? RegisterPort { get; set; }
 
-    /// <summary>Gets or sets the path of the HTTP health check Consul calls; Mesh maps it to ASP.NET Core health checks.</summary>
+    /// <summary>Gets or sets the path of the HTTP health check Consul calls, starting with <c>/</c>; Mesh answers it from ASP.NET Core health checks (200 healthy or degraded, 503 unhealthy).</summary>
     /// <value><c>/mesh/health</c>.</value>
     public string HealthPath { get; set; } = "/mesh/health";
 
-    /// <summary>Gets or sets how often Consul runs the health check.</summary>
+    /// <summary>Gets or sets how often Consul runs the health check, and how long it waits for an answer: at least 100 ms.</summary>
     /// <value>2 seconds.</value>
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 

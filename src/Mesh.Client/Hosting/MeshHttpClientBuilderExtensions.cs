@@ -11,6 +11,11 @@ public static class MeshHttpClientBuilderExtensions
     /// </summary>
     /// <param name="builder">The client builder.</param>
     /// <returns>The same builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
+    /// <remarks>
+    /// Needs <see cref="MeshServiceCollectionExtensions.AddMesh(IServiceCollection)"/> on the same
+    /// services; without it, creating the client throws <see cref="InvalidOperationException"/>.
+    /// </remarks>
     public static IHttpClientBuilder AddMesh(this IHttpClientBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

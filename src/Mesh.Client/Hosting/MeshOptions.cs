@@ -10,7 +10,7 @@ public sealed class MeshOptions
     /// <value>Empty: a pure client that is not itself a mesh service.</value>
     public string Service { get; set; } = "";
 
-    /// <summary>Gets or sets the namespace of this workload; short hosts resolve in it.</summary>
+    /// <summary>Gets or sets the namespace of this workload; short hosts resolve in it. Must not be empty.</summary>
     /// <value><c>default</c>.</value>
     public string Namespace { get; set; } = "default";
 
@@ -26,7 +26,7 @@ public sealed class MeshOptions
     /// <value><c>127.0.0.1</c>.</value>
     public string Address { get; set; } = "127.0.0.1";
 
-    /// <summary>Gets or sets the registry that supplies instances and config documents.</summary>
+    /// <summary>Gets or sets the registry that supplies instances and config documents: one of <see cref="MeshRegistries"/>, in any case; another name fails the start.</summary>
     /// <value><see cref="MeshRegistries.Static"/>.</value>
     public string Registry { get; set; } = MeshRegistries.Static;
 

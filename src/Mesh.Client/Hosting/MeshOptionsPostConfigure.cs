@@ -18,7 +18,7 @@ internal sealed class MeshOptionsPostConfigure : IPostConfigureOptions<MeshOptio
         {
             for (var i = 0; i < span.Length; i++)
             {
-                span[i] = Alphabet[Random.Shared.Next(Alphabet.Length)];
+                span[i] = Alphabet[Snapshot.SharedMeshRandom.Instance.Next(Alphabet.Length)];
             }
         });
         var version = options.Labels.TryGetValue("version", out var v) ? $"-{v}" : "";

@@ -15,15 +15,31 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Adds the mesh to a service collection.</summary>
 public static class MeshServiceCollectionExtensions
 {
-    /// <summary>Adds the mesh, bound from the <c>Mesh</c> configuration section and validated at start.</summary>
+    /// <summary>
+    /// Adds the mesh: <see cref="MeshOptions"/> bound from the <c>Mesh</c> configuration section, the
+    /// registry <see cref="MeshOptions.Registry"/> names, and the handler that
+    /// <see cref="MeshHttpClientBuilderExtensions.AddMesh(IHttpClientBuilder)"/> puts into clients.
+    /// </summary>
     /// <param name="services">The services.</param>
     /// <returns>A builder for mesh features.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    /// <remarks>
+    /// Errors surface when the host starts, before it serves: invalid options throw
+    /// <see cref="OptionsValidationException"/> and invalid mesh config throws
+    /// <see cref="Mesh.Configuration.MeshConfigException"/>, each listing every failure found.
+    /// </remarks>
     public static IMeshBuilder AddMesh(this IServiceCollection services) => services.AddMesh(static _ => { });
 
-    /// <summary>Adds the mesh, bound from the <c>Mesh</c> configuration section, then <paramref name="configure"/>d, and validated at start.</summary>
+    /// <summary>Adds the mesh as <see cref="AddMesh(IServiceCollection)"/> does, with <paramref name="configure"/> applied to the options after binding.</summary>
     /// <param name="services">The services.</param>
-    /// <param name="configure">Changes applied after binding.</param>
+    /// <param name="configure">Changes applied after binding, before validation.</param>
     /// <returns>A builder for mesh features.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is null.</exception>
+    /// <remarks>
+    /// Errors surface when the host starts, before it serves: invalid options throw
+    /// <see cref="OptionsValidationException"/> and invalid mesh config throws
+    /// <see cref="Mesh.Configuration.MeshConfigException"/>, each listing every failure found.
+    /// </remarks>
     public static IMeshBuilder AddMesh(this IServiceCollection services, Action<MeshOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);

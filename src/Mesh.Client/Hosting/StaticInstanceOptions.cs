@@ -3,11 +3,12 @@ namespace Mesh.Hosting;
 /// <summary>One instance of a service in the static registry.</summary>
 public sealed class StaticInstanceOptions
 {
-    /// <summary>Gets or sets the instance's address.</summary>
+    /// <summary>Gets or sets the instance's address (IP or host name); must not be empty.</summary>
     /// <value><c>127.0.0.1</c>.</value>
     public string Address { get; set; } = "127.0.0.1";
 
-    /// <summary>Gets or sets the instance's port.</summary>
+    /// <summary>Gets or sets the instance's port, 1 to 65535; required.</summary>
+    /// <value>0: unset, which fails the start.</value>
     public int Port { get; set; }
 
     /// <summary>Gets or sets the instance's labels, such as <c>version: v1</c>; subsets select on them.</summary>

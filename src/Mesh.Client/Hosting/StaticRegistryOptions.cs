@@ -3,7 +3,7 @@ namespace Mesh.Hosting;
 /// <summary>The static registry: instances listed in configuration, documents in a directory of files.</summary>
 public sealed class StaticRegistryOptions
 {
-    /// <summary>Gets or sets the directory whose *.yaml, *.yml and *.json files are the mesh config; reloaded when a file changes.</summary>
+    /// <summary>Gets or sets the directory whose *.yaml, *.yml and *.json files are the mesh config; reloaded when a file changes. A directory that does not exist fails the start.</summary>
     /// <value>Null: no documents (round robin over every instance).</value>
     public string? ConfigDirectory { get; set; }
 

@@ -395,19 +395,19 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Mesh: no route matched {Method} {Uri} in {VirtualService}; answered 503 route_not_found")]
+        [LoggerMessage(Telemetry.MeshEventIds.NoRoute, LogLevel.Warning, "Mesh: no route matched {Method} {Uri} in {VirtualService}; answered 503 route_not_found")]
         public static partial void NoRoute(ILogger logger, HttpMethod method, Uri uri, string virtualService);
 
-        [LoggerMessage(2, LogLevel.Warning, "Mesh: no healthy upstream for {Method} {Uri} in {Cluster}; answered 503 no_healthy_upstream")]
+        [LoggerMessage(Telemetry.MeshEventIds.NoHealthyUpstream, LogLevel.Warning, "Mesh: no healthy upstream for {Method} {Uri} in {Cluster}; answered 503 no_healthy_upstream")]
         public static partial void NoHealthyUpstream(ILogger logger, HttpMethod method, Uri uri, string cluster);
 
-        [LoggerMessage(3, LogLevel.Warning, "Mesh: {Method} {Uri} to {Cluster} over its {Limit} limit; answered 503 upstream_overflow")]
+        [LoggerMessage(Telemetry.MeshEventIds.UpstreamOverflow, LogLevel.Warning, "Mesh: {Method} {Uri} to {Cluster} over its {Limit} limit; answered 503 upstream_overflow")]
         public static partial void Overflow(ILogger logger, HttpMethod method, Uri uri, string cluster, string limit);
 
-        [LoggerMessage(4, LogLevel.Warning, "Mesh: {Method} {Uri} timed out; answered 504 upstream_request_timeout")]
+        [LoggerMessage(Telemetry.MeshEventIds.UpstreamTimeout, LogLevel.Warning, "Mesh: {Method} {Uri} timed out; answered 504 upstream_request_timeout")]
         public static partial void Timeout(ILogger logger, HttpMethod method, Uri uri);
 
-        [LoggerMessage(5, LogLevel.Warning, "Mesh: {Method} {Uri} failed upstream ({Reason}); answered 503")]
+        [LoggerMessage(Telemetry.MeshEventIds.UpstreamFailed, LogLevel.Warning, "Mesh: {Method} {Uri} failed upstream ({Reason}); answered 503")]
         public static partial void UpstreamFailed(ILogger logger, HttpMethod method, Uri uri, string reason);
     }
 }

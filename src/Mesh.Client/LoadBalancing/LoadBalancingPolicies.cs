@@ -1,7 +1,7 @@
 namespace Mesh.LoadBalancing;
 
 /// <summary>The load-balancing policies Mesh implements, by their Istio names.</summary>
-public static class LoadBalancingPolicies
+internal static class LoadBalancingPolicies
 {
     /// <summary>Each endpoint in turn (Istio's default).</summary>
     public const string RoundRobin = "ROUND_ROBIN";

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mesh.Configuration;
-using Mesh.Registry.Consul;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Registry;
@@ -125,7 +124,7 @@ internal sealed partial class MeshStateFile(string path)
 
     private static partial class Log
     {
-        [LoggerMessage(40, LogLevel.Warning, "Could not persist the mesh state to {Path}; a cold start without the registry will not route")]
+        [LoggerMessage(Telemetry.MeshEventIds.StateFileSaveFailed, LogLevel.Warning, "Could not persist the mesh state to {Path}; a cold start without the registry will not route")]
         public static partial void SaveFailed(ILogger logger, Exception exception, string path);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Mesh.Configuration;
 using Mesh.Runtime;
 using Mesh.Snapshot;
 

@@ -2,7 +2,6 @@ using System.Collections.Frozen;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using Mesh.Configuration;
-using Mesh.Snapshot;
 
 namespace Mesh.Routing;
 

@@ -178,13 +178,13 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Mesh config version {Version} applied: {Documents} documents, {Instances} instances")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConfigApplied, LogLevel.Information, "Mesh config version {Version} applied: {Documents} documents, {Instances} instances")]
         public static partial void Applied(ILogger logger, long version, int documents, int instances);
 
-        [LoggerMessage(2, LogLevel.Error, "Mesh config update rejected ({Count} error(s)); version {Version} stays in force:\n{Errors}")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConfigRejected, LogLevel.Error, "Mesh config update rejected ({Count} error(s)); version {Version} stays in force:\n{Errors}")]
         public static partial void Rejected(ILogger logger, int count, long version, string errors);
 
-        [LoggerMessage(3, LogLevel.Error, "Mesh config update failed; version {Version} stays in force")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConfigUpdateFailed, LogLevel.Error, "Mesh config update failed; version {Version} stays in force")]
         public static partial void ReloadFailed(ILogger logger, Exception exception, long version);
     }
 }

@@ -15,7 +15,6 @@ public sealed class MeshRuntimeTests : IAsyncLifetime
 {
     private const string V1 = "outbound||v1|reviews.default.svc.cluster.local";
     private const string All = "outbound|||reviews.default.svc.cluster.local";
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private TestBackend _a = null!;
 

@@ -121,7 +121,9 @@ internal sealed partial class ConsulClient : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         // Consul may hold a blocking query for wait plus up to wait/16 of jitter.
+#pragma warning disable RS0030 // a deadline on real socket I/O, as HttpClient.Timeout would be; a test of a hung Consul would need a TimeProvider here
         timeout.CancelAfter(index > 0 && wait is { } w ? w + (w / 16) + TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(15));
+#pragma warning restore RS0030
         using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, timeout.Token, cancellationToken).ConfigureAwait(false);
         var hasIndex = response.Headers.TryGetValues(IndexHeader, out var values);
         var newIndex = hasIndex && ulong.TryParse(values!.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
@@ -194,7 +196,9 @@ internal sealed partial class ConsulClient : IDisposable
     private async Task<bool> WriteAsync(HttpMethod method, string pathAndQuery, HttpContent? content, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+#pragma warning disable RS0030 // a deadline on real socket I/O, as HttpClient.Timeout would be; a test of a hung Consul would need a TimeProvider here
         timeout.CancelAfter(TimeSpan.FromSeconds(15));
+#pragma warning restore RS0030
         using var response = await SendAsync(method, pathAndQuery, content, timeout.Token, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, pathAndQuery, cancellationToken).ConfigureAwait(false);
         var text = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();

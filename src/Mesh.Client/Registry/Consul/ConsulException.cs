@@ -3,7 +3,7 @@ using System.Net;
 namespace Mesh.Registry.Consul;
 
 /// <summary>Consul answered with an error, or could not be reached.</summary>
-public sealed class ConsulException : Exception
+internal sealed class ConsulException : Exception
 {
     /// <summary>Initializes a new instance of the <see cref="ConsulException"/> class.</summary>
     public ConsulException()

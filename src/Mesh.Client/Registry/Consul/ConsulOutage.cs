@@ -142,10 +142,10 @@ internal sealed partial class ConsulOutage(Uri address, TimeProvider time, ILogg
 
     private static partial class Log
     {
-        [LoggerMessage(20, LogLevel.Warning, "Consul at {Address} is unreachable ({Reason}); the mesh keeps routing from its last snapshot and retries with backoff")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulUnreachable, LogLevel.Warning, "Consul at {Address} is unreachable ({Reason}); the mesh keeps routing from its last snapshot and retries with backoff")]
         public static partial void Down(ILogger logger, Uri address, string reason);
 
-        [LoggerMessage(21, LogLevel.Information, "Consul at {Address} is reachable again after {Seconds:0.0} s and {Failures} failed attempts")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulReachableAgain, LogLevel.Information, "Consul at {Address} is reachable again after {Seconds:0.0} s and {Failures} failed attempts")]
         public static partial void Up(ILogger logger, Uri address, double seconds, long failures);
     }
 }

@@ -421,16 +421,16 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     private static partial class Log
     {
-        [LoggerMessage(30, LogLevel.Warning, "Consul at {Address} is unreachable at start; routing from the state persisted at {Path} ({SavedAt:u}) until it answers")]
+        [LoggerMessage(Telemetry.MeshEventIds.ColdStartFromFile, LogLevel.Warning, "Consul at {Address} is unreachable at start; routing from the state persisted at {Path} ({SavedAt:u}) until it answers")]
         public static partial void ColdStartFromFile(ILogger logger, Uri address, string path, DateTimeOffset savedAt);
 
-        [LoggerMessage(32, LogLevel.Warning, "Consul lists no passing instance of {Service} ({Listed} listed, no failing check with a verdict: a restarted agent?); keeping the {InForce} instances in force for up to {Grace} s")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulHealthHeld, LogLevel.Warning, "Consul lists no passing instance of {Service} ({Listed} listed, no failing check with a verdict: a restarted agent?); keeping the {InForce} instances in force for up to {Grace} s")]
         public static partial void Held(ILogger logger, string service, int listed, int inForce, double grace);
 
-        [LoggerMessage(33, LogLevel.Information, "The hold on {Service} ended after {Seconds:0.0} s; {Passing} passing instances are in force")]
+        [LoggerMessage(Telemetry.MeshEventIds.ConsulHealthHoldEnded, LogLevel.Information, "The hold on {Service} ended after {Seconds:0.0} s; {Passing} passing instances are in force")]
         public static partial void HoldEnded(ILogger logger, string service, double seconds, int passing);
 
-        [LoggerMessage(31, LogLevel.Warning, "Consul at {Address} is unreachable at start and no persisted state could be read from {Path} ({Reason}); the mesh starts empty and fills in when Consul answers")]
+        [LoggerMessage(Telemetry.MeshEventIds.ColdStartEmpty, LogLevel.Warning, "Consul at {Address} is unreachable at start and no persisted state could be read from {Path} ({Reason}); the mesh starts empty and fills in when Consul answers")]
         public static partial void ColdStartEmpty(ILogger logger, Uri address, string path, string reason);
     }
 }

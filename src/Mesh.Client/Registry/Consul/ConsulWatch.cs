@@ -100,7 +100,7 @@ internal sealed class ConsulWatch<T> : IAsyncDisposable
                 {
                     // The backoff ends early when any other request to Consul succeeds.
                     using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, outageEnded);
-                    await Task.Delay(Backoff(failures, Random.Shared.NextDouble()), _time, wait.Token).ConfigureAwait(false);
+                    await Task.Delay(Backoff(failures, Snapshot.SharedMeshRandom.Instance.NextDouble()), _time, wait.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

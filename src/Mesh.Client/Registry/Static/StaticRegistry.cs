@@ -156,7 +156,7 @@ internal sealed partial class StaticRegistry : IMeshStateSource, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Watching {Directory} for mesh config changes")]
+        [LoggerMessage(Telemetry.MeshEventIds.StaticConfigWatching, LogLevel.Debug, "Watching {Directory} for mesh config changes")]
         public static partial void Watching(ILogger logger, string directory);
     }
 }

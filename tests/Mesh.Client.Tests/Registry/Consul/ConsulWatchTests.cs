@@ -86,7 +86,7 @@ public sealed class ConsulWatchTests
     public async Task Start_ManySimultaneousCallers_StartOneLoop()
     {
         // Each first request to a service calls Start; they arrive together on a cold start.
-        const int Callers = 16;
+        const int callers = 16;
         var time = new FakeTimeProvider();
         var outage = new ConsulOutage(new Uri("http://consul:8500/"), time, new FakeLogger());
         for (var round = 0; round < 100; round++)
@@ -101,8 +101,8 @@ public sealed class ConsulWatchTests
                 _ => { },
                 outage,
                 time);
-            using var barrier = new Barrier(Callers);
-            var threads = Enumerable.Range(0, Callers).Select(_ => new Thread(() =>
+            using var barrier = new Barrier(callers);
+            var threads = Enumerable.Range(0, callers).Select(_ => new Thread(() =>
             {
                 barrier.SignalAndWait();
                 watch.Start();

@@ -1,0 +1,40 @@
+namespace Mesh.Telemetry;
+
+/// <summary>
+/// The event id of every message the library logs, one list so no two share an id: a range per
+/// feature, in the order of a request's life. An id, once used, keeps its meaning (log queries
+/// and alerts select on it); a message that goes away leaves its id unused.
+/// </summary>
+internal static class MeshEventIds
+{
+    // 1xx: config snapshots.
+    public const int ConfigApplied = 100;
+    public const int ConfigRejected = 101;
+    public const int ConfigUpdateFailed = 102;
+
+    // 2xx: the HTTP handler: requests the mesh answered itself.
+    public const int NoRoute = 200;
+    public const int NoHealthyUpstream = 201;
+    public const int UpstreamOverflow = 202;
+    public const int UpstreamTimeout = 203;
+    public const int UpstreamFailed = 204;
+
+    // 3xx: the Consul registry: reachability, cold start, the persisted last good state.
+    public const int ConsulUnreachable = 300;
+    public const int ConsulReachableAgain = 301;
+    public const int ColdStartFromFile = 310;
+    public const int ColdStartEmpty = 311;
+    public const int StateFileSaveFailed = 320;
+    public const int ConsulHealthHeld = 330;
+    public const int ConsulHealthHoldEnded = 331;
+
+    // 4xx: the static registry.
+    public const int StaticConfigWatching = 400;
+
+    // 5xx: hosting: this instance's registration with Consul.
+    public const int ConsulRegistered = 500;
+    public const int ConsulRegistrationForgotten = 501;
+    public const int ConsulDeregistered = 502;
+    public const int ConsulDeregisterFailed = 503;
+    public const int ConsulRegistrationCheckFailed = 504;
+}
