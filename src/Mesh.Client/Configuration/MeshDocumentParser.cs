@@ -20,14 +20,34 @@ public static partial class MeshDocumentParser
         var errors = new List<ConfigError>();
         var documents = new List<MeshDocument>();
         var json = new List<System.Text.Json.Nodes.JsonObject>();
+        if (text.Length > DocumentLimits.MaxFileChars)
+        {
+            errors.Add(DocumentLimits.TooLarge(sourceName, text.Length, "characters"));
+            return new MeshParseResult(documents, errors);
+        }
+
+        // Limits first, on the event stream: building nodes recurses and expands aliases, so it only
+        // runs on a text that cannot exhaust the stack or the heap.
         var stream = new YamlStream();
         try
         {
+            if (YamlBudget.Check(text) is { } refused)
+            {
+                errors.Add(new ConfigError(new DocumentSource(sourceName, refused.Line).ToString(), "", refused.Message));
+                return new MeshParseResult(documents, errors);
+            }
+
             stream.Load(new StringReader(text));
         }
         catch (YamlException ex)
         {
             errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}"));
+            return new MeshParseResult(documents, errors);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or InvalidCastException)
+        {
+            // YamlDotNet reports some malformed input with general exceptions; they are still the input's fault.
+            errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON: {ex.Message}"));
             return new MeshParseResult(documents, errors);
         }
 
