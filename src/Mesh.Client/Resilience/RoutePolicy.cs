@@ -54,7 +54,8 @@ internal sealed class RoutePolicy
             var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
             if (timeout is { } total)
             {
-                builder.AddTimeout(total);
+                // A generator, not Timeout: Polly's Timeout takes 10 ms to 24 h, Istio's any whole number of ms.
+                builder.AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = _ => new ValueTask<TimeSpan>(total) });
             }
 
             if (retries > 0)
@@ -71,7 +72,7 @@ internal sealed class RoutePolicy
             {
                 builder.AddTimeout(new TimeoutStrategyOptions
                 {
-                    Timeout = each,
+                    TimeoutGenerator = _ => new ValueTask<TimeSpan>(each),
                     OnTimeout = static args =>
                     {
                         if (args.Context.Properties.TryGetValue(AttemptState.Key, out var state))

@@ -60,7 +60,17 @@ internal sealed class MeshSnapshotCompiler(
         foreach (var service in visible.OfType<VirtualService>())
         {
             var ns = NamespaceOf(service);
-            var compiled = CompileRoutes(service, ns, GetCluster);
+            CompiledRoute[] compiled;
+            try
+            {
+                compiled = CompileRoutes(service, ns, GetCluster);
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or InvalidOperationException or FormatException or System.ComponentModel.DataAnnotations.ValidationException)
+            {
+                // The validator should have refused what cannot be built; if it did not, still name the document.
+                throw new MeshConfigException([new ConfigError(service.DisplayName, "spec.http", $"passed validation but could not be compiled: {ex.Message}")]);
+            }
+
             foreach (var host in service.Spec.Hosts)
             {
                 var key = ServiceKey.Parse(host, ns);
@@ -141,7 +151,7 @@ internal sealed class MeshSnapshotCompiler(
             RouteRewrite? rewrite = null;
             if (route.Rewrite is { } rw)
             {
-                var regex = rw.UriRegexRewrite is { } rr ? new System.Text.RegularExpressions.Regex(rr.Match, System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking) : null;
+                var regex = rw.UriRegexRewrite is { } rr ? Configuration.Internal.RouteRegex.CreateRewrite(rr.Match) : null;
                 rewrite = new RouteRewrite(rw.Uri, rw.Authority, regex, ToDotNetReplacement(rw.UriRegexRewrite?.Rewrite));
             }
 
