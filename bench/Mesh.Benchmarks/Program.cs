@@ -5,6 +5,7 @@ using Mesh.Benchmarks;
 // (scripts/bench.sh passes the job settings used for docs/benchmarks.md).
 // The config convergence harness: dotnet run -c Release --project bench/Mesh.Benchmarks -- convergence [--watchers 50] [--rounds 200]
 // The resilience load test: dotnet run -c Release --project bench/Mesh.Benchmarks -- resilience-load [--requests 20000] [--concurrency 16]
+// The config fuzz run: dotnet run -c Release --project bench/Mesh.Benchmarks -- fuzz [--inputs 100000] [--seed 1] [--max-mb 128] [--max-seconds 5]
 if (args.Length > 0 && args[0] == "convergence")
 {
     return await ConvergenceHarness.RunAsync(args[1..]);
@@ -13,6 +14,11 @@ if (args.Length > 0 && args[0] == "convergence")
 if (args.Length > 0 && args[0] == "resilience-load")
 {
     return await ResilienceLoadHarness.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "fuzz")
+{
+    return FuzzHarness.Run(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
