@@ -109,6 +109,31 @@ public class RoutePolicyTests
         Assert.Same(RetryConditions.IstioDefault, policy.Conditions);
     }
 
+    /// <summary>Istio takes any whole number of milliseconds from 1 ms; Polly's static Timeout only 10 ms to 24 h.</summary>
+    [Theory]
+    [InlineData("1ms", 1)]
+    [InlineData("5ms", 5)]
+    [InlineData("48h", 48 * 3_600_000L)]
+    public async Task Pipeline_TimeoutOutsidePollysStaticRange_FiresAtThatTime(string timeout, long milliseconds)
+    {
+        var time = new FakeTimeProvider();
+        var service = (VirtualService)TestMesh.Parse(TestMesh.VirtualService("reviews", "[reviews]", $"- timeout: {timeout}\n  retries: {{ attempts: 0 }}\n  route:\n  - destination: {{ host: reviews }}")).Single();
+        var policy = RoutePolicy.Create(service.Spec.Http[0], time, new ScriptedRandom());
+
+        var call = policy.Pipeline!.ExecuteAsync(
+            static async token =>
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, token);
+                return new HttpResponseMessage();
+            },
+            TestContext.Current.CancellationToken).AsTask();
+        time.Advance(TimeSpan.FromMilliseconds(milliseconds - 1) / 2);
+        Assert.False(call.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(milliseconds));
+
+        await Assert.ThrowsAsync<Polly.Timeout.TimeoutRejectedException>(() => call);
+    }
+
     private static RoutePolicy Create(string http)
     {
         var service = (VirtualService)TestMesh.Parse(TestMesh.VirtualService("reviews", "[reviews]", http)).Single();
