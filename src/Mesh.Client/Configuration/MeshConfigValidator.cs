@@ -348,6 +348,12 @@ public static class MeshConfigValidator
     /// </summary>
     private static void ValidateRegex(string regex, string path, string doc, List<ConfigError> errors, bool anchored, bool ignoreCase)
     {
+        if (regex.Length > Internal.DocumentLimits.MaxRegexChars)
+        {
+            errors.Add(new ConfigError(doc, path, $"is {regex.Length} characters; Mesh compiles regexes of at most {Internal.DocumentLimits.MaxRegexChars} characters (limit: regex length)"));
+            return;
+        }
+
         try
         {
             _ = Internal.RouteRegex.CreateRewrite(regex);

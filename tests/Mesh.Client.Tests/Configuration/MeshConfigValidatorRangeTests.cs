@@ -105,6 +105,27 @@ public class MeshConfigValidatorRangeTests
     }
 
     [Fact]
+    public void Validate_RegexPastTheLengthLimit_RefusedWithoutCompilingIt()
+    {
+        var regex = new string('a', 500_000);
+        var yaml = TestMesh.VirtualService("reviews", "[reviews]", $"- match:\n  - headers:\n      x: {{ regex: '{regex}' }}\n  route:\n  - destination: {{ host: reviews }}");
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var error = Assert.Single(ErrorsOf(yaml));
+
+        Assert.Equal(("spec.http[0].match[0].headers.x.regex", "is 500000 characters; Mesh compiles regexes of at most 1024 characters (limit: regex length)"), (error.Path, error.Message));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 32 * 1024 * 1024);
+    }
+
+    [Fact]
+    public void Parse_LongBadValue_QuotedCutInTheError()
+    {
+        var parsed = ParseRoute("  timeout: " + new string('9', 10_000));
+
+        Assert.Equal($"must be a duration such as '1.5s' or '500ms', not '{new string('9', 100)}... (10000 characters)' (line 9)", Assert.Single(parsed.Errors).Message);
+    }
+
+    [Fact]
     public void Validate_EveryRegexThatPasses_CompilesInTheRouter()
     {
         foreach (var regex in (string[])["a{100}", "[a-z]+/v[0-9]", "(foo|bar)baz", ".*", "a{2,5}b"])

@@ -355,5 +355,11 @@ internal sealed class MappingReader
         }
     }
 
-    private static string Describe(YamlNode node) => node is YamlScalarNode s ? s.Value ?? "" : node.NodeType.ToString().ToLowerInvariant();
+    /// <summary>The value as an error quotes it: a long one is cut, so that one bad field cannot make a huge message.</summary>
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlScalarNode { Value.Length: > 100 } s => $"{s.Value[..100]}... ({s.Value.Length} characters)",
+        YamlScalarNode s => s.Value ?? "",
+        _ => node.NodeType.ToString().ToLowerInvariant(),
+    };
 }
