@@ -18,8 +18,7 @@ internal static class FuzzHarness
         var maxBytes = HarnessMath.Arg(args, "--max-mb", 128) * 1024L * 1024;
         var maxElapsed = TimeSpan.FromSeconds(HarnessMath.Arg(args, "--max-seconds", 5));
         var directory = FindNetworking();
-        var files = Directory.GetFiles(directory, "*.yaml").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToList();
-        files.Add(string.Join("\n---\n", files));
+        var files = ConfigFuzzer.BookinfoSeeds(directory);
         var fuzzer = new ConfigFuzzer(files, seed);
         var instances = ConfigFuzzer.BookinfoInstances();
         Console.WriteLine($"fuzz: {inputs} inputs from {files.Count} seed texts in {directory}, seed {seed}; bounds {maxBytes / 1024 / 1024} MB and {maxElapsed.TotalSeconds} s per input");

@@ -23,6 +23,7 @@ internal sealed class ConfigFuzzer(IReadOnlyList<string> seeds, int seed)
         "NaN", ".nan", ".inf", "-.inf", "Infinity", "0x1F", "007", "1_000", "+5",
         "999999999h", "1ns", "-1s", "0s", "1.5ms", "596h", "597h", "1000h", "0.0001s",
         "'a{2000}'", "'(a{1000}){1000}'", "'(?<=x)y'", "'[a-'", "'\\\\1'", "'.*'", "'a)|(b'",
+        "{<<: {a: b}}", "{<<: [{a: b}, {c: d}], a: e}", "{<<: 5}", "{kind: List, items: [{}]}", "\uFEFFx",
         "!!binary aGVsbG8=", "!custom x", "&anchor x", "*nowhere", "|\n  block", ">\n  folded", "\"\\u0000\"",
     ];
 
@@ -92,8 +93,10 @@ internal sealed class ConfigFuzzer(IReadOnlyList<string> seeds, int seed)
             case 11: // indentation
                 lines[line] = _random.Next(2) == 0 ? "  " + lines[line] : lines[line].TrimStart();
                 break;
-            case 12: // a whole document again
-                return text + "\n---\n" + text;
+            case 12: // a whole document again, or the text as kubectl's List
+                return _random.Next(2) == 0
+                    ? text + "\n---\n" + text
+                    : "apiVersion: v1\nkind: List\nitems:\n" + string.Join('\n', text.Split("\n---\n").Select(d => "- " + d.Replace("\n", "\n  ", StringComparison.Ordinal)));
             case 13: // one character of YAML syntax
                 var at = _random.Next(text.Length + 1);
                 return text.Insert(at, ":-[]{}&*!|>%@`#,?'\""[_random.Next(19)].ToString());
@@ -131,6 +134,22 @@ internal sealed class ConfigFuzzer(IReadOnlyList<string> seeds, int seed)
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Valid texts to mutate: Bookinfo's DestinationRules, and each walkthrough VirtualService file
+    /// after them (the files alone name subsets no rule defines, and all together route one host twice).
+    /// </summary>
+    public static IReadOnlyList<string> BookinfoSeeds(string networkingDirectory)
+    {
+        var rules = File.ReadAllText(Path.Combine(networkingDirectory, "destination-rule-all.yaml"));
+        return
+        [
+            rules,
+            .. Directory.GetFiles(networkingDirectory, "virtual-service-*.yaml")
+                .Order(StringComparer.Ordinal)
+                .Select(file => rules.TrimEnd() + "\n---\n" + File.ReadAllText(file)),
+        ];
     }
 
     /// <summary>The instances of Bookinfo, with the labels its DestinationRules select.</summary>
