@@ -36,43 +36,29 @@ internal static class DocumentLimits
     /// <summary>The longest duration: .NET timers and connect timeouts take at most 2^31-1 ms (about 596.5 h).</summary>
     public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(596);
 
-    /// <summary>Reads a file, refusing one larger than <see cref="MaxFileChars"/> before reading it.</summary>
+    /// <summary>
+    /// Reads a file, refusing one larger than <see cref="MaxFileChars"/>. It reads at most that much,
+    /// whatever the file claims to be: a FIFO or a link to /dev/zero has no length and never ends.
+    /// </summary>
     public static bool TryReadFile(string path, out string text, out ConfigError? error)
     {
-        text = "";
-        error = null;
-        var length = new FileInfo(path).Length;
-        if (length > MaxFileChars * 4L)
-        {
-            // Even at 4 bytes a character this is over the limit; do not read it at all.
-            error = TooLarge(path, length, "bytes");
-            return false;
-        }
-
-        text = File.ReadAllText(path);
-        if (text.Length > MaxFileChars)
-        {
-            error = TooLarge(path, text.Length, "characters");
-            text = "";
-            return false;
-        }
-
-        return true;
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        return TryRead(reader, path, out text, out error);
     }
 
-    /// <summary>Reads standard input up to the limit.</summary>
+    /// <summary>Reads a file or standard input up to the limit.</summary>
     public static bool TryRead(TextReader reader, string source, out string text, out ConfigError? error)
     {
-        var buffer = new char[MaxFileChars + 1];
-        var total = 0;
+        var result = new System.Text.StringBuilder();
+        var buffer = new char[16 * 1024];
         int read;
-        while (total < buffer.Length && (read = reader.Read(buffer, total, buffer.Length - total)) > 0)
+        while (result.Length <= MaxFileChars && (read = reader.Read(buffer, 0, buffer.Length)) > 0)
         {
-            total += read;
+            result.Append(buffer, 0, read);
         }
 
-        error = total > MaxFileChars ? TooLarge(source, total, "characters or more") : null;
-        text = error is null ? new string(buffer, 0, total) : "";
+        error = result.Length > MaxFileChars ? TooLarge(source, result.Length, "characters or more") : null;
+        text = error is null ? result.ToString() : "";
         return error is null;
     }
 

@@ -194,5 +194,15 @@ public class YamlBudgetTests
         Assert.Empty(result.Documents);
     }
 
+    [Fact]
+    public void TryReadFile_EndlessDevice_StopsAtTheLimit()
+    {
+        Assert.SkipUnless(File.Exists("/dev/zero"), "needs /dev/zero");
+        Assert.False(DocumentLimits.TryReadFile("/dev/zero", out var text, out var error));
+
+        Assert.Equal("", text);
+        Assert.Contains("(limit: file size)", error!.Message, StringComparison.Ordinal);
+    }
+
     private static string CultureInfoInvariant(FormattableString text) => FormattableString.Invariant(text);
 }
