@@ -29,18 +29,17 @@ public static partial class MeshDocumentParser
         // A BOM may start any document (YAML 1.2), as it does where files were joined with cat.
         text = StripByteOrderMarks(text);
 
-        // Limits first, on the event stream: building nodes recurses and expands aliases, so it only
-        // runs on a text that cannot exhaust the stack or the heap.
+        // The limits are checked on the event stream as YamlStream consumes it: building nodes
+        // recurses and aliases multiply what reading costs, so it stops at the first event past a limit.
         var stream = new YamlStream();
         try
         {
-            if (YamlBudget.Check(text) is { } refused)
-            {
-                errors.Add(new ConfigError(new DocumentSource(sourceName, refused.Line).ToString(), "", refused.Message));
-                return new MeshParseResult(documents, errors);
-            }
-
-            stream.Load(new StringReader(text));
+            stream.Load(new YamlBudget(new Parser(new StringReader(text))));
+        }
+        catch (YamlBudgetException ex)
+        {
+            errors.Add(new ConfigError(new DocumentSource(sourceName, ex.Line).ToString(), "", ex.Message));
+            return new MeshParseResult(documents, errors);
         }
         catch (YamlException ex)
         {
