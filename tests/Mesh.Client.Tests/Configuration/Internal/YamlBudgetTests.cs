@@ -68,6 +68,22 @@ public class YamlBudgetTests
         Assert.Equal("mappings and sequences nest more than 64 deep (limit: nesting depth)", error.Message);
     }
 
+    /// <summary>A reload runs on a pool thread; a deep input at the limit must fit a small stack, and one past it must not recurse at all.</summary>
+    [Theory]
+    [InlineData(62, true)]
+    [InlineData(5_000, false)]
+    public void Parse_DeepInputOnASmallStack_NoOverflow(int depth, bool accepted)
+    {
+        var text = WithStatus(new string('[', depth) + new string(']', depth));
+        MeshParseResult? result = null;
+        var thread = new Thread(() => result = MeshDocumentParser.Parse(text, "deep.yaml"), maxStackSize: 256 * 1024);
+
+        thread.Start();
+        thread.Join();
+
+        Assert.Equal(accepted, result!.Errors.Count == 0);
+    }
+
     [Fact]
     public void Parse_UnclosedDeepNesting_RefusedAsDepthOrSyntax()
     {
