@@ -1,4 +1,3 @@
-using Mesh.Tests;
 
 namespace Mesh.Configuration.Tests;
 
@@ -105,6 +104,40 @@ public class MeshDocumentParserKubernetesYamlTests
         Assert.Equal([("DestinationRule", 3), ("VirtualService", 11)], result.Documents.Select(d => (d.Kind, d.Source!.Line)));
         Assert.Equal(2, result.Json.Count);
         Assert.Empty(MeshConfigValidator.Validate(result.Documents));
+    }
+
+    [Fact]
+    public void Parse_ListLargerThanOneDocumentMayBe_ItsItemsAreTheDocumentsForTheLimits()
+    {
+        // 800 rules of about 1.5 KB and 250 nodes: 1.2 MB and 200,000 nodes in one YAML document.
+        var padding = string.Join("", Enumerable.Range(0, 120).Select(i => $"\n      k{i}: v"));
+        var items = Enumerable.Range(0, 800).Select(i => $"- apiVersion: networking.istio.io/v1\n  kind: DestinationRule\n  metadata:\n    name: r{i}\n    annotations:{padding}\n  spec:\n    host: r{i}");
+        var yaml = "apiVersion: v1\nkind: List\nitems:\n" + string.Join("\n", items);
+        Assert.True(yaml.Length > Internal.DocumentLimits.MaxDocumentChars);
+
+        var result = MeshDocumentParser.Parse(yaml, "export.yaml");
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(800, result.Documents.Count);
+    }
+
+    [Fact]
+    public void Parse_ListItemPastTheNodeLimit_Refused()
+    {
+        var laughs = "[l, l, l, l, l, l, l, l, l, l]";
+        var tree = "";
+        for (var i = 0; i < 6; i++)
+        {
+            tree += $"\n      a{i}: &a{i} {laughs}";
+            laughs = "[" + string.Join(", ", Enumerable.Repeat($"*a{i}", 10)) + "]";
+        }
+
+        var yaml = $"apiVersion: v1\nkind: List\nitems:\n- {Rule("reviews").Replace("\n", "\n  ", StringComparison.Ordinal)}\n  status:{tree}";
+
+        var result = MeshDocumentParser.Parse(yaml, "export.yaml");
+
+        Assert.Empty(result.Documents);
+        Assert.Equal("the document has more than 100000 nodes once aliases are expanded (limit: nodes per document)", Assert.Single(result.Errors).Message);
     }
 
     [Fact]

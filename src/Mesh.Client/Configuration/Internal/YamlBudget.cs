@@ -17,6 +17,8 @@ internal sealed class YamlBudget(IParser inner) : IParser
     private readonly Dictionary<string, (long Nodes, int Height, bool IsScalar)> _anchors = new(StringComparer.Ordinal);
     private readonly List<Frame> _stack = [];
     private long _documentNodes;
+    private long _itemStart;
+    private bool _documentIsList;
     private long _fileNodes;
     private int _documents;
     private long _documentStart;
@@ -58,6 +60,13 @@ internal sealed class YamlBudget(IParser inner) : IParser
     private (string, int)? Inspect(ParsingEvent current)
     {
         var line = (int)current.Start.Line;
+
+        // Each item of a root 'items:' list (kubectl's kind: List) is a document of its own for the limits.
+        if (current is NodeEvent && _stack.Count > 0 && _stack[^1].IsDocumentList)
+        {
+            _documentNodes = 0;
+            _itemStart = current.Start.Index;
+        }
         switch (current)
         {
             case DocumentStart:
@@ -68,10 +77,11 @@ internal sealed class YamlBudget(IParser inner) : IParser
 
                 _documentStart = current.Start.Index;
                 _documentNodes = 0;
+                _documentIsList = false;
                 _anchors.Clear(); // anchors do not reach across documents
                 break;
             case DocumentEnd:
-                if (current.End.Index - _documentStart > DocumentLimits.MaxDocumentChars)
+                if (!_documentIsList && current.End.Index - _documentStart > DocumentLimits.MaxDocumentChars)
                 {
                     return ($"the document is {current.End.Index - _documentStart} characters; Mesh reads documents of at most {DocumentLimits.MaxDocumentChars} characters (limit: document size)", line);
                 }
@@ -104,6 +114,11 @@ internal sealed class YamlBudget(IParser inner) : IParser
                 if (Child(_stack, isScalar: true, line) is { } scalarKeyError)
                 {
                     return scalarKeyError;
+                }
+
+                if (_stack.Count == 1 && _stack[0].IsMapping && _stack[0].Children % 2 == 1)
+                {
+                    _stack[0].LastKey = scalar.Value; // a key of the root mapping
                 }
 
                 if (Add(1, 1, line) is { } scalarError)
@@ -139,7 +154,9 @@ internal sealed class YamlBudget(IParser inner) : IParser
                     return startError;
                 }
 
-                _stack.Add(new Frame(anchor, start is MappingStart, _documentNodes - 1));
+                var isDocumentList = start is SequenceStart && _stack.Count == 1 && _stack[0].LastKey == "items";
+                _documentIsList |= isDocumentList;
+                _stack.Add(new Frame(anchor, start is MappingStart, _fileNodes - 1) { IsDocumentList = isDocumentList });
                 break;
             case MappingEnd or SequenceEnd:
                 var frame = _stack[^1];
@@ -147,7 +164,12 @@ internal sealed class YamlBudget(IParser inner) : IParser
                 var height = frame.Height + 1;
                 if (frame.Anchor is not null)
                 {
-                    _anchors[frame.Anchor] = (_documentNodes - frame.NodesBefore, height, false);
+                    _anchors[frame.Anchor] = (_fileNodes - frame.NodesBefore, height, false);
+                }
+
+                if (_stack.Count > 0 && _stack[^1].IsDocumentList && current.End.Index - _itemStart > DocumentLimits.MaxDocumentChars)
+                {
+                    return ($"the list item is {current.End.Index - _itemStart} characters; Mesh reads documents of at most {DocumentLimits.MaxDocumentChars} characters (limit: document size)", line);
                 }
 
                 if (_stack.Count > 0)
@@ -210,6 +232,10 @@ internal sealed class YamlBudget(IParser inner) : IParser
         public long Children { get; set; }
 
         public int Height { get; set; }
+
+        public bool IsDocumentList { get; init; }
+
+        public string? LastKey { get; set; }
     }
 }
 
