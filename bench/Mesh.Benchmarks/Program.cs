@@ -7,6 +7,7 @@ using Mesh.Benchmarks;
 // The resilience load test: dotnet run -c Release --project bench/Mesh.Benchmarks -- resilience-load [--requests 20000] [--concurrency 16]
 // The loopback harness (direct vs mesh): dotnet run -c Release --project bench/Mesh.Benchmarks -- loopback [--rounds 3] [--duration 5] [--warmup 3] [--modes direct,mesh,mesh-bare]
 //   (it starts its client processes with the verb loopback-client; loopback --backend-only keeps just the backend up, for profiling a client by hand)
+// The config fuzz run: dotnet run -c Release --project bench/Mesh.Benchmarks -- fuzz [--inputs 100000] [--seed 1] [--max-mb 128] [--max-seconds 5]
 if (args.Length > 0 && args[0] == "convergence")
 {
     return await ConvergenceHarness.RunAsync(args[1..]);
@@ -25,6 +26,11 @@ if (args.Length > 0 && args[0] == "loopback")
 if (args.Length > 0 && args[0] == "loopback-client")
 {
     return await LoopbackClient.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "fuzz")
+{
+    return FuzzHarness.Run(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

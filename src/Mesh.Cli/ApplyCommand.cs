@@ -62,7 +62,7 @@ internal static class ApplyCommand
             var text = store.Serialize(document, json);
             var existing = stored.FirstOrDefault(s => s.Key == key);
             var resource = Kinds.Resource(document.Kind, document.Metadata.Name);
-            if (existing is not null && JsonNode.DeepEquals(JsonNode.Parse(existing.Text), JsonNode.Parse(text)))
+            if (existing is not null && JsonNode.DeepEquals(existing.Json, JsonNode.Parse(text)))
             {
                 stdout.WriteLine($"{resource} unchanged");
                 continue;

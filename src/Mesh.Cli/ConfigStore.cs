@@ -23,7 +23,7 @@ internal sealed class ConfigStore(ConsulClient client, string prefix, string def
             errors.AddRange(parsed.Errors);
             if (parsed.Documents.Count == 1)
             {
-                documents.Add(new StoredDocument(pair.Key, text, pair.ModifyIndex, parsed.Documents[0]));
+                documents.Add(new StoredDocument(pair.Key, text, pair.ModifyIndex, parsed.Documents[0], parsed.Json[0]));
             }
         }
 
@@ -51,5 +51,5 @@ internal sealed class ConfigStore(ConsulClient client, string prefix, string def
     public Task<bool> DeleteAsync(string key, ulong cas, CancellationToken cancellationToken) => client.DeleteKeyAsync(key, cas, cancellationToken);
 }
 
-/// <summary>A document as stored in KV.</summary>
-internal sealed record StoredDocument(string Key, string Text, ulong ModifyIndex, MeshDocument Document);
+/// <summary>A document as stored in KV: its text, and that text read as JSON (KV may hold YAML written by hand).</summary>
+internal sealed record StoredDocument(string Key, string Text, ulong ModifyIndex, MeshDocument Document, JsonObject Json);

@@ -55,7 +55,7 @@ internal static class GetCommand
             return MeshCtl.Ok;
         }
 
-        var nodes = selected.Select(s => JsonNode.Parse(s.Text)!).ToList();
+        var nodes = selected.Select(s => s.Json.DeepClone()).ToList();
         var output = name is not null ? nodes[0] : new JsonObject { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new JsonArray([.. nodes]) };
         stdout.Write(line.Output == "json" ? output.ToJsonString(Indented) + Environment.NewLine : YamlJson.ToYaml(output));
         return MeshCtl.Ok;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Mesh.Configuration;
+using Mesh.Configuration.Internal;
 
 namespace Mesh.Cli;
 
@@ -19,11 +20,37 @@ internal static class InputReader
             errors.AddRange(result.Errors);
         }
 
+        void AddFile(string file)
+        {
+            try
+            {
+                if (DocumentLimits.TryReadFile(file, out var text, out var error))
+                {
+                    Add(text, file);
+                }
+                else
+                {
+                    errors.Add(error!);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                errors.Add(new ConfigError(file, "", $"could not be read: {ex.Message}"));
+            }
+        }
+
         foreach (var input in inputs)
         {
             if (input == "-")
             {
-                Add(stdin.ReadToEnd(), "<stdin>");
+                if (DocumentLimits.TryRead(stdin, "<stdin>", out var text, out var error))
+                {
+                    Add(text, "<stdin>");
+                }
+                else
+                {
+                    errors.Add(error!);
+                }
             }
             else if (Directory.Exists(input))
             {
@@ -31,12 +58,12 @@ internal static class InputReader
                     .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase) && !Path.GetFileName(f).StartsWith('.'))
                     .Order(StringComparer.Ordinal))
                 {
-                    Add(File.ReadAllText(file), file);
+                    AddFile(file);
                 }
             }
             else if (File.Exists(input))
             {
-                Add(File.ReadAllText(input), input);
+                AddFile(input);
             }
             else
             {

@@ -53,6 +53,11 @@ internal static class MeshCtl
         {
             return Fail(stderr, $"{args[0]}: {ex.Message}");
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {ex.Message}");
+            return Invalid;
+        }
 
         try
         {
@@ -80,6 +85,11 @@ internal static class MeshCtl
         catch (ArgumentException ex)
         {
             return Fail(stderr, $"{args[0]}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {ex.Message}");
+            return Invalid;
         }
     }
 

@@ -68,6 +68,60 @@ public sealed class MeshCtlConsulTests(ConsulFixture consul) : IClassFixture<Con
     }
 
     [Fact]
+    public async Task ApplyThenGet_NumbersInStringFields_ComeBackAsWritten()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory().FullName, "numbers.yaml");
+        await File.WriteAllTextAsync(file, """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: reviews
+            spec:
+              host: reviews
+              subsets:
+              - name: v1
+                labels:
+                  version: 1.10
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: reviews
+            spec:
+              hosts: [reviews]
+              http:
+              - match:
+                - headers:
+                    x-agent: { exact: 007 }
+                route:
+                - destination: { host: reviews, subset: v1 }
+            """, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, (await RunAsync("apply", "-f", file)).Code);
+        var rule = await RunAsync("get", "dr", "reviews", "-o", "yaml");
+        var route = await RunAsync("get", "vs", "reviews", "-o", "json");
+        var again = await RunAsync("apply", "-f", file);
+
+        Assert.Contains("version: 1.10", rule.Out, StringComparison.Ordinal);
+        Assert.Contains("\"exact\": \"007\"", route.Out, StringComparison.Ordinal);
+        Assert.Equal(0, again.Code);
+        Assert.Contains("virtualservice.networking.istio.io/reviews unchanged", again.Out, StringComparison.Ordinal);
+        Assert.Contains("destinationrule.networking.istio.io/reviews unchanged", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_DocumentWrittenAsYamlByHand_PrintedNotCrashed()
+    {
+        using var client = Registry.Consul.ConsulClient.Create(Registry.Consul.ConsulConnection.Resolve(consul.Agent.Address, token: null));
+        await client.PutKeyAsync($"{_prefix}destinationrule/default/ratings", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: ratings }\nspec: { host: ratings }\n", 0, TestContext.Current.CancellationToken);
+
+        var (code, output, error) = await RunAsync("get", "dr", "ratings", "-o", "json");
+
+        Assert.Equal((0, ""), (code, error));
+        Assert.Contains("\"host\": \"ratings\"", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Get_ListsAndPrintsYamlAndJson()
     {
         await RunAsync("apply", "-f", Networking("destination-rule-all.yaml"), "-f", Networking("virtual-service-reviews-test-v2.yaml"));

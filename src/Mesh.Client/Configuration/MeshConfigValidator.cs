@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace Mesh.Configuration;
 
@@ -113,7 +112,7 @@ internal static class MeshConfigValidator
                 errors.Add(new ConfigError(doc, $"{path}.route", "is empty; add at least one destination"));
             }
 
-            var sum = 0;
+            var sum = 0L; // long: int weights can sum past int's range
             var anyWeight = false;
             for (var d = 0; d < route.Route.Count; d++)
             {
@@ -134,7 +133,11 @@ internal static class MeshConfigValidator
                 ValidateHeaders(destination.Headers, $"{destinationPath}.headers", doc, errors);
             }
 
-            if (route.Route.Count > 1 && sum != 100)
+            if (sum > int.MaxValue)
+            {
+                errors.Add(new ConfigError(doc, $"{path}.route", $"weights sum to {sum}, past {int.MaxValue}; use weights that sum to 100"));
+            }
+            else if (route.Route.Count > 1 && sum != 100)
             {
                 var weights = string.Join(" + ", route.Route.Select(d => d.Weight?.ToString(CultureInfo.InvariantCulture) ?? "(none)"));
                 errors.Add(new ConfigError(doc, $"{path}.route", $"weights sum to {sum} ({weights}); with several destinations they must sum to 100"));
@@ -153,7 +156,7 @@ internal static class MeshConfigValidator
 
                 if (rewrite.UriRegexRewrite is { } regexRewrite)
                 {
-                    ValidateRegex(regexRewrite.Match, $"{path}.rewrite.uriRegexRewrite.match", doc, errors);
+                    ValidateRegex(regexRewrite.Match, $"{path}.rewrite.uriRegexRewrite.match", doc, errors, anchored: false, ignoreCase: false);
                 }
             }
 
@@ -161,6 +164,10 @@ internal static class MeshConfigValidator
             if (route.Timeout is { } timeout && timeout < TimeSpan.Zero)
             {
                 errors.Add(new ConfigError(doc, $"{path}.timeout", "is negative; use a duration such as '3s' (0 disables the timeout)"));
+            }
+            else
+            {
+                InRange(route.Timeout, $"{path}.timeout", doc, errors);
             }
 
             ValidateRetries(route.Retries, $"{path}.retries", doc, errors);
@@ -185,6 +192,10 @@ internal static class MeshConfigValidator
         {
             errors.Add(new ConfigError(doc, $"{path}.perTryTimeout", "must be more than 0, such as '2s'"));
         }
+        else
+        {
+            InRange(retries.PerTryTimeout, $"{path}.perTryTimeout", doc, errors);
+        }
 
         if (retries.RetryOn is { } retryOn && !Resilience.RetryConditions.TryParse(retryOn, out _, out var bad))
         {
@@ -208,6 +219,10 @@ internal static class MeshConfigValidator
         {
             errors.Add(new ConfigError(doc, $"{path}.delay.fixedDelay", "is required: the delay to inject, such as '7s'"));
         }
+        else
+        {
+            InRange(fault.Delay?.FixedDelay, $"{path}.delay.fixedDelay", doc, errors);
+        }
 
         if (fault.Abort is { } abort && abort.HttpStatus is not (>= 200 and < 600))
         {
@@ -217,7 +232,7 @@ internal static class MeshConfigValidator
         // The parser checks percentage.value where it reads it; this catches the deprecated integer percent and documents built in code.
         foreach (var (percent, field) in new[] { (fault.Delay?.Percentage, "delay"), (fault.Abort?.Percentage, "abort") })
         {
-            if (percent is < 0 or > 100)
+            if (percent is { } p && !(p is >= 0 and <= 100)) // NaN is neither
             {
                 errors.Add(new ConfigError(doc, $"{path}.{field}.percentage", $"is {percent.Value.ToString(CultureInfo.InvariantCulture)}; use 0 to 100"));
             }
@@ -269,7 +284,7 @@ internal static class MeshConfigValidator
 
     private static void ValidateMatch(HttpMatchRequest match, string path, string doc, List<ConfigError> errors)
     {
-        ValidateStringMatch(match.Uri, $"{path}.uri", doc, errors, allowEmpty: false);
+        ValidateStringMatch(match.Uri, $"{path}.uri", doc, errors, allowEmpty: false, match.IgnoreUriCase);
         ValidateStringMatch(match.Scheme, $"{path}.scheme", doc, errors, allowEmpty: false);
         ValidateStringMatch(match.Method, $"{path}.method", doc, errors, allowEmpty: false);
         ValidateStringMatch(match.Authority, $"{path}.authority", doc, errors, allowEmpty: false);
@@ -306,7 +321,7 @@ internal static class MeshConfigValidator
         }
     }
 
-    private static void ValidateStringMatch(StringMatch? match, string path, string doc, List<ConfigError> errors, bool allowEmpty)
+    private static void ValidateStringMatch(StringMatch? match, string path, string doc, List<ConfigError> errors, bool allowEmpty, bool ignoreCase = false)
     {
         if (match is null)
         {
@@ -320,16 +335,35 @@ internal static class MeshConfigValidator
 
         if (match.Regex is { } regex)
         {
-            ValidateRegex(regex, $"{path}.regex", doc, errors);
+            ValidateRegex(regex, $"{path}.regex", doc, errors, anchored: true, ignoreCase);
         }
     }
 
-    private static void ValidateRegex(string regex, string path, string doc, List<ConfigError> errors)
+    /// <summary>
+    /// Compiles the pattern as written (it must be a regex on its own: "a)|(b" is not, though its
+    /// anchored form would parse) and in the form the router or rewriter builds, with the same options,
+    /// so that what passes here also compiles there (NonBacktracking refuses some patterns only once
+    /// anchored, such as a{2000}).
+    /// </summary>
+    private static void ValidateRegex(string regex, string path, string doc, List<ConfigError> errors, bool anchored, bool ignoreCase)
     {
+        if (regex.Length > Internal.DocumentLimits.MaxRegexChars)
+        {
+            errors.Add(new ConfigError(doc, path, $"is {regex.Length} characters; Mesh compiles regexes of at most {Internal.DocumentLimits.MaxRegexChars} characters (limit: regex length)"));
+            return;
+        }
+
         try
         {
-            // The same engine the router compiles with (NonBacktracking, like RE2), so what passes here also compiles there.
-            _ = new Regex(regex, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
+            _ = Internal.RouteRegex.CreateRewrite(regex);
+            if (anchored)
+            {
+                _ = Internal.RouteRegex.CreateMatch(regex);
+                if (ignoreCase)
+                {
+                    _ = Internal.RouteRegex.CreateMatch(regex, ignoreCase: true);
+                }
+            }
         }
         catch (ArgumentException ex)
         {
@@ -337,7 +371,7 @@ internal static class MeshConfigValidator
         }
         catch (NotSupportedException ex)
         {
-            errors.Add(new ConfigError(doc, path, $"'{regex}' is not supported: Mesh matches regexes in linear time, as RE2 does, so lookarounds, backreferences and atomic groups cannot be used ({ex.Message})"));
+            errors.Add(new ConfigError(doc, path, $"'{regex}' is not supported: Mesh matches regexes in linear time, as RE2 does, so lookarounds, backreferences, atomic groups and very large repetitions cannot be used ({ex.Message})"));
         }
     }
 
@@ -381,6 +415,32 @@ internal static class MeshConfigValidator
         if (value is { } v && v <= TimeSpan.Zero)
         {
             errors.Add(new ConfigError(doc, path, "must be more than 0, such as '1s'"));
+        }
+        else
+        {
+            InRange(value, path, doc, errors);
+        }
+    }
+
+    /// <summary>
+    /// Istio's rule for durations (pkg/config/validation: whole milliseconds, at least 1 ms where 0 is
+    /// not allowed) and Mesh's ceiling, which .NET's timers set. The parser already refuses both; this
+    /// covers documents built in code.
+    /// </summary>
+    private static void InRange(TimeSpan? value, string path, string doc, List<ConfigError> errors)
+    {
+        if (value is not { } v)
+        {
+            return;
+        }
+
+        if (v.Ticks % TimeSpan.TicksPerMillisecond != 0)
+        {
+            errors.Add(new ConfigError(doc, path, $"{v.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms is not a whole number of milliseconds; Istio and Mesh take durations to the millisecond"));
+        }
+        else if (v > Internal.DocumentLimits.MaxDuration)
+        {
+            errors.Add(new ConfigError(doc, path, $"is longer than Mesh's limit of {Internal.DocumentLimits.MaxDuration.TotalHours.ToString(CultureInfo.InvariantCulture)}h (.NET timers take at most 2^31-1 ms)"));
         }
     }
 
@@ -479,6 +539,7 @@ internal static class MeshConfigValidator
                 errors.Add(new ConfigError(doc, $"{path}.consistentHash", $"sets {keys} hash keys; set exactly one of httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName"));
             }
 
+            InRange(hash.HttpCookie?.Ttl, $"{path}.consistentHash.httpCookie.ttl", doc, errors);
             if (hash.MinimumRingSize is { } size && size is < 1 or > 8_388_608)
             {
                 errors.Add(new ConfigError(doc, $"{path}.consistentHash.ringHash.minimumRingSize", $"{size} is out of range; use 1 to 8388608"));

@@ -20,14 +20,36 @@ internal static partial class MeshDocumentParser
         var errors = new List<ConfigError>();
         var documents = new List<MeshDocument>();
         var json = new List<System.Text.Json.Nodes.JsonObject>();
+        if (text.Length > DocumentLimits.MaxFileChars)
+        {
+            errors.Add(DocumentLimits.TooLarge(sourceName, text.Length, "characters"));
+            return new MeshParseResult(documents, errors);
+        }
+
+        // A BOM may start any document (YAML 1.2), as it does where files were joined with cat.
+        text = StripByteOrderMarks(text);
+
+        // The limits are checked on the event stream as YamlStream consumes it: building nodes
+        // recurses and aliases multiply what reading costs, so it stops at the first event past a limit.
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new YamlBudget(new Parser(new StringReader(text))));
+        }
+        catch (YamlBudgetException ex)
+        {
+            errors.Add(new ConfigError(new DocumentSource(sourceName, ex.Line).ToString(), "", ex.Message));
+            return new MeshParseResult(documents, errors);
         }
         catch (YamlException ex)
         {
             errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}"));
+            return new MeshParseResult(documents, errors);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or InvalidCastException)
+        {
+            // YamlDotNet reports some malformed input with general exceptions; they are still the input's fault.
+            errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON: {ex.Message}"));
             return new MeshParseResult(documents, errors);
         }
 
@@ -39,15 +61,61 @@ internal static partial class MeshDocumentParser
                 continue; // an empty document, as a trailing '---' leaves
             }
 
-            var document = ReadDocument(root, new DocumentSource(sourceName, (int)root.Start.Line), errors);
-            if (document is not null)
+            YamlMerge.Apply(root);
+            foreach (var item in ListItems(root, sourceName, errors))
             {
-                documents.Add(document);
-                json.Add((System.Text.Json.Nodes.JsonObject)YamlJson.ToJson(root)!);
+                var document = ReadDocument(item, new DocumentSource(sourceName, (int)item.Start.Line), errors);
+                if (document is not null)
+                {
+                    documents.Add(document);
+                    json.Add((System.Text.Json.Nodes.JsonObject)YamlJson.ToJson(item)!);
+                }
             }
         }
 
         return new MeshParseResult(documents, errors) { Json = json };
+    }
+
+    private static string StripByteOrderMarks(string text)
+    {
+        if (!text.Contains('\uFEFF', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        // At the start of the text and of a line only: elsewhere it is content, and the reader says so.
+        text = text.StartsWith('\uFEFF') ? text[1..] : text;
+        return text.Replace("\n\uFEFF", "\n", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The documents of one YAML document: itself, or the items of a <c>kind: List</c>, as
+    /// <c>kubectl get -o yaml</c> writes several objects.
+    /// </summary>
+    private static IEnumerable<YamlNode> ListItems(YamlNode root, string sourceName, List<ConfigError> errors)
+    {
+        if (root is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode("kind"), out var kind) || kind is not YamlScalarNode { Value: "List" })
+        {
+            return [root];
+        }
+
+        var context = new ParseContext(errors) { Document = $"List ({new DocumentSource(sourceName, (int)root.Start.Line)})" };
+        var list = context.Mapping(root, "")!;
+        list.String("apiVersion");
+        list.String("kind");
+        list.Raw("metadata"); // resourceVersion and the like, written by kubectl; no intent
+        var items = list.Raw("items");
+        list.Done();
+        switch (items)
+        {
+            case null:
+                return [];
+            case YamlSequenceNode sequence:
+                return sequence.Children.Where(c => !ParseContext.IsNull(c));
+            default:
+                context.Error("items", items, "must be a list of documents");
+                return [];
+        }
     }
 
     private static MeshDocument? ReadDocument(YamlNode root, DocumentSource source, List<ConfigError> errors)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Mesh.Configuration;
 using Mesh.Runtime;
 using Mesh.Snapshot;
 
@@ -15,34 +16,47 @@ internal static class RouteCompiler
         for (var r = 0; r < routes.Length; r++)
         {
             var config = host.Routes[r];
-            var route = config.Http;
-            var matches = route.Match.Select(m => new RouteMatch(m, headerSlots)).ToArray();
-            var targets = route.Route.Select((d, i) => new RouteTarget(
-                clusters(config.Clusters[i]),
-                d.Weight ?? (route.Route.Count == 1 ? 100 : 0),
-                HeaderMutation.Create(d.Headers?.Request),
-                HeaderMutation.Create(d.Headers?.Response))).ToArray();
-
-            RouteRewrite? rewrite = null;
-            if (route.Rewrite is { } rw)
+            try
             {
-                var regex = rw.UriRegexRewrite is { } rr ? new Regex(rr.Match, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking) : null;
-                rewrite = new RouteRewrite(rw.Uri, rw.Authority, regex, ToDotNetReplacement(rw.UriRegexRewrite?.Rewrite));
+                routes[r] = Compile(config, headerSlots, clusters, time, random);
             }
-
-            routes[r] = new CompiledRoute(
-                config.Name,
-                matches,
-                targets,
-                rewrite,
-                HeaderMutation.Create(route.Headers?.Request),
-                HeaderMutation.Create(route.Headers?.Response))
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or InvalidOperationException or FormatException or OverflowException)
             {
-                Policy = Resilience.RoutePolicy.Create(route, time, random),
-            };
+                // The validator should have refused what cannot be built; if it did not, still name the document and route.
+                throw new MeshConfigException([new ConfigError(host.VirtualService ?? host.Service.Fqdn, $"spec.http (route {config.Name})", $"passed validation but could not be compiled: {ex.Message}")]);
+            }
         }
 
         return new ServiceRoutes(host.Service, routes, host.VirtualService);
+    }
+
+    private static CompiledRoute Compile(RouteConfig config, HeaderSlotMap headerSlots, Func<string, ClusterState> clusters, TimeProvider time, IMeshRandom random)
+    {
+        var route = config.Http;
+        var matches = route.Match.Select(m => new RouteMatch(m, headerSlots)).ToArray();
+        var targets = route.Route.Select((d, i) => new RouteTarget(
+            clusters(config.Clusters[i]),
+            d.Weight ?? (route.Route.Count == 1 ? 100 : 0),
+            HeaderMutation.Create(d.Headers?.Request),
+            HeaderMutation.Create(d.Headers?.Response))).ToArray();
+
+        RouteRewrite? rewrite = null;
+        if (route.Rewrite is { } rw)
+        {
+            var regex = rw.UriRegexRewrite is { } rr ? Configuration.Internal.RouteRegex.CreateRewrite(rr.Match) : null;
+            rewrite = new RouteRewrite(rw.Uri, rw.Authority, regex, ToDotNetReplacement(rw.UriRegexRewrite?.Rewrite));
+        }
+
+        return new CompiledRoute(
+            config.Name,
+            matches,
+            targets,
+            rewrite,
+            HeaderMutation.Create(route.Headers?.Request),
+            HeaderMutation.Create(route.Headers?.Response))
+        {
+            Policy = Resilience.RoutePolicy.Create(route, time, random),
+        };
     }
 
     /// <summary>RE2 replacements use \1; .NET uses $1.</summary>

@@ -272,6 +272,5 @@ internal sealed class StringMatcher
         value.EndsWith(suffix, StringComparison.Ordinal) ||
         (value is [.., '\n'] && value[..^1].EndsWith(suffix, StringComparison.Ordinal));
 
-    public static Regex CreateRegex(string pattern, bool ignoreCase = false) =>
-        new($"^(?:{pattern})$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking | (ignoreCase ? RegexOptions.IgnoreCase : 0));
+    public static Regex CreateRegex(string pattern, bool ignoreCase = false) => Configuration.Internal.RouteRegex.CreateMatch(pattern, ignoreCase);
 }

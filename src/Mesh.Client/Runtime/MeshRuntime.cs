@@ -38,7 +38,48 @@ internal sealed class MeshRuntime : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
 
-            // 1. Clusters: added, updated in place, or removed (after the new table is published).
+            // 1. Routes, compiled again only for services whose routes changed. First, since they can still fail
+            //    (on what the validator let through): clusters they name that are new are made here, and on a
+            //    failure those are let go and nothing else has changed.
+            var created = new Dictionary<string, ClusterState>(StringComparer.Ordinal);
+            ClusterState Cluster(string name)
+            {
+                if (!_clusters.TryGetValue(name, out var cluster) && !created.TryGetValue(name, out cluster))
+                {
+                    cluster = new ClusterState(snapshot.Clusters[name], _context);
+                    created[name] = cluster;
+                }
+
+                return cluster;
+            }
+
+            var hosts = new Dictionary<string, ServiceRoutes>(StringComparer.OrdinalIgnoreCase);
+            var services = new Dictionary<ServiceKey, (VirtualHostConfig, ServiceRoutes)>();
+            try
+            {
+                foreach (var (key, config) in snapshot.VirtualHosts)
+                {
+                    var routes = _services.TryGetValue(key, out var known) && known.Config.Equals(config)
+                        ? known.Routes
+                        : RouteCompiler.Compile(config, Cluster, _context.Time, _context.Random);
+                    services[key] = (config, routes);
+                    foreach (var alias in key.HostAliases(snapshot.Identity.Namespace))
+                    {
+                        hosts[alias] = routes;
+                    }
+                }
+            }
+            catch
+            {
+                foreach (var cluster in created.Values)
+                {
+                    cluster.Dispose();
+                }
+
+                throw;
+            }
+
+            // 2. Clusters: added, updated in place, or removed (after the new table is published).
             var removed = _clusters.Keys.Where(name => !snapshot.Clusters.ContainsKey(name)).ToList();
             foreach (var (name, config) in snapshot.Clusters)
             {
@@ -48,22 +89,7 @@ internal sealed class MeshRuntime : IDisposable
                 }
                 else
                 {
-                    _clusters[name] = new ClusterState(config, _context);
-                }
-            }
-
-            // 2. Routes: compiled again only for services whose routes changed.
-            var hosts = new Dictionary<string, ServiceRoutes>(StringComparer.OrdinalIgnoreCase);
-            var services = new Dictionary<ServiceKey, (VirtualHostConfig, ServiceRoutes)>();
-            foreach (var (key, config) in snapshot.VirtualHosts)
-            {
-                var routes = _services.TryGetValue(key, out var known) && known.Config.Equals(config)
-                    ? known.Routes
-                    : RouteCompiler.Compile(config, name => _clusters[name], _context.Time, _context.Random);
-                services[key] = (config, routes);
-                foreach (var alias in key.HostAliases(snapshot.Identity.Namespace))
-                {
-                    hosts[alias] = routes;
+                    _clusters[name] = created.GetValueOrDefault(name) ?? new ClusterState(config, _context);
                 }
             }
 

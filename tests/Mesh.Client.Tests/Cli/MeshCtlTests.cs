@@ -123,5 +123,42 @@ public sealed class MeshCtlTests : IDisposable
         Assert.Contains("meshctl help", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("status: &a [*a]")]
+    [InlineData("? &a [*a]")]
+    [InlineData("spec: { hosts: [reviews }")]
+    [InlineData("kind: VirtualService\nspec: { http: [{ timeout: 999999999h }] }")]
+    [InlineData("[a]: 1")]
+    public void Validate_HostileInput_PrintsAnErrorAndExitsOneWithoutAStackTrace(string text)
+    {
+        var file = Write("hostile.yaml", text);
+
+        var (code, output, error) = Run("", "validate", "-f", file);
+
+        Assert.Equal(MeshCtl.Invalid, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.Contains(file, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_DeepNestingOnStdin_PrintsTheLimit()
+    {
+        var (code, _, error) = Run("status: " + new string('[', 5000) + new string(']', 5000), "validate", "-f", "-");
+
+        Assert.Equal(MeshCtl.Invalid, code);
+        Assert.Contains("<stdin>:1: mappings and sequences nest more than 64 deep (limit: nesting depth)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_StdinPastTheFileLimit_Refused()
+    {
+        var (code, _, error) = Run(new string('#', Configuration.Internal.DocumentLimits.MaxFileChars + 10), "validate", "-f", "-");
+
+        Assert.Equal(MeshCtl.Invalid, code);
+        Assert.Contains("(limit: file size)", error, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

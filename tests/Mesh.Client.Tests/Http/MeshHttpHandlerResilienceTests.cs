@@ -167,6 +167,26 @@ public sealed class MeshHttpHandlerResilienceTests : IAsyncLifetime
         Assert.Equal(0, _b.Requests);
     }
 
+    /// <summary>Istio takes any whole number of milliseconds from 1 ms (Polly's static Timeout took only 10 ms to 24 h).</summary>
+    [Theory]
+    [InlineData("1ms", 1)]
+    [InlineData("5ms", 5)]
+    [InlineData("48h", 48 * 3_600_000L)]
+    public async Task RouteTimeout_AnyWholeMilliseconds_FiresAtThatTime(string timeout, long milliseconds)
+    {
+        _a.Hang = true;
+        await using var mesh = Mesh("", Routes($"- timeout: {timeout}\n  retries: {{ attempts: 0 }}\n  route:\n  - destination: {{ host: reviews }}"), _a);
+
+        var call = mesh.GetAsync();
+        await _a.WaitForRequestsAsync(1);
+        mesh.Time.Advance(TimeSpan.FromMilliseconds(milliseconds - 1) / 2);
+        Assert.False(call.IsCompleted);
+        mesh.Time.Advance(TimeSpan.FromMilliseconds(milliseconds));
+        using var response = await Eventually.CompletesAsync(call, $"the {timeout} route timeout's 504");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+    }
+
     [Fact]
     public async Task RouteTimeout_UpstreamHangs_504UpstreamRequestTimeout()
     {

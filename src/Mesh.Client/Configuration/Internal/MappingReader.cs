@@ -20,7 +20,13 @@ internal sealed class MappingReader
         Path = path;
         foreach (var (key, value) in node.Children)
         {
-            var name = key is YamlScalarNode scalar ? scalar.Value ?? "" : key.ToString();
+            if (key is not YamlScalarNode { Value: var name })
+            {
+                context.Error(path, key, "a field name must be a string, not a mapping or a sequence");
+                continue;
+            }
+
+            name ??= "";
             if (!_fields.TryAdd(name, (key, value)))
             {
                 context.Error(Join(name), key, $"field '{name}' appears twice; keep one");
@@ -85,7 +91,9 @@ internal sealed class MappingReader
             return value;
         }
 
-        _context.Error(Join(field), node, $"must be an integer, not '{Describe(node)}'");
+        _context.Error(Join(field), node, node is YamlScalarNode { Value: [_, ..] text } && text.TrimStart('-', '+').Length > 0 && text.TrimStart('-', '+').All(char.IsAsciiDigit)
+            ? $"{Describe(node)} is out of range; use {int.MinValue} to {int.MaxValue}"
+            : $"must be an integer, not '{Describe(node)}'");
         return null;
     }
 
@@ -114,7 +122,8 @@ internal sealed class MappingReader
             return null;
         }
 
-        if (node is YamlScalarNode scalar && double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        // NaN and infinities parse as doubles but are no number a config means.
+        if (node is YamlScalarNode scalar && double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
         {
             return value;
         }
@@ -149,9 +158,23 @@ internal sealed class MappingReader
             return null;
         }
 
-        if (node is YamlScalarNode scalar && DurationParser.TryParse(scalar.Value, out var value))
+        if (node is YamlScalarNode scalar && DurationParser.TryParseNanoseconds(scalar.Value, out var nanoseconds))
         {
-            return value;
+            // Istio takes durations to the millisecond; a finer one would round to 0 (no timeout) or change silently.
+            if (nanoseconds % 1_000_000 != 0)
+            {
+                _context.Error(Join(field), node, $"'{Describe(node)}' is not a whole number of milliseconds; Istio and Mesh take durations to the millisecond, such as '1ms'");
+                return null;
+            }
+
+            var milliseconds = nanoseconds / 1_000_000;
+            if (milliseconds > (decimal)DocumentLimits.MaxDuration.TotalMilliseconds)
+            {
+                _context.Error(Join(field), node, $"'{Describe(node)}' is longer than Mesh's limit of {DocumentLimits.MaxDuration.TotalHours.ToString(CultureInfo.InvariantCulture)}h (.NET timers take at most 2^31-1 ms)");
+                return null;
+            }
+
+            return TimeSpan.FromMilliseconds((long)milliseconds);
         }
 
         _context.Error(Join(field), node, $"must be a duration such as '1.5s' or '500ms', not '{Describe(node)}'");
@@ -218,7 +241,11 @@ internal sealed class MappingReader
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in reader._fields)
         {
-            if (value.Value is YamlScalarNode { Value: { } text })
+            if (ParseContext.IsNull(value.Value))
+            {
+                result[key] = ""; // as Kubernetes reads a null in a map of strings
+            }
+            else if (value.Value is YamlScalarNode { Value: { } text })
             {
                 result[key] = text;
             }
@@ -328,5 +355,11 @@ internal sealed class MappingReader
         }
     }
 
-    private static string Describe(YamlNode node) => node is YamlScalarNode s ? s.Value ?? "" : node.NodeType.ToString().ToLowerInvariant();
+    /// <summary>The value as an error quotes it: a long one is cut, so that one bad field cannot make a huge message.</summary>
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlScalarNode { Value.Length: > 100 } s => $"{s.Value[..100]}... ({s.Value.Length} characters)",
+        YamlScalarNode s => s.Value ?? "",
+        _ => node.NodeType.ToString().ToLowerInvariant(),
+    };
 }

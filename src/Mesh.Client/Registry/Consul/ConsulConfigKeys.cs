@@ -25,7 +25,7 @@ internal static class ConsulConfigKeys
 
         var document = parsed.Documents[0];
         var ns = key[Normalize(prefix).Length..].Split('/')[1];
-        return new MeshParseResult([document.Metadata.Namespace is null ? document with { Metadata = document.Metadata with { Namespace = ns } } : document], []);
+        return new MeshParseResult([document.Metadata.Namespace is null ? document with { Metadata = document.Metadata with { Namespace = ns } } : document], []) { Json = parsed.Json };
     }
 
     /// <summary>A key must hold one document whose kind and name match the key, so that apply and delete find it again.</summary>

@@ -64,9 +64,13 @@ internal sealed partial class StaticRegistry : IMeshStateSource, IDisposable
             string text;
             try
             {
-                text = File.ReadAllText(file);
+                if (!Configuration.Internal.DocumentLimits.TryReadFile(file, out text, out var tooLarge))
+                {
+                    errors.Add(tooLarge!);
+                    continue;
+                }
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 errors.Add(new ConfigError(file, "", $"could not be read: {ex.Message}"));
                 continue;
