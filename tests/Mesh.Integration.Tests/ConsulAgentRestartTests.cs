@@ -78,6 +78,47 @@ public sealed class ConsulAgentRestartTests(ITestOutputHelper testOutput) : IAsy
         Assert.InRange(seconds, down.Elapsed.TotalSeconds - clock.Elapsed.TotalSeconds - 1, down.Elapsed.TotalSeconds + 1);
     }
 
+    [Fact]
+    public async Task ColdStartFromTheStateFile_ThenTheAgentRestarts_UnderLoad_NoRequestFails()
+    {
+        var output = new Figures(testOutput, "cold start, then agent restart");
+        var settings = new Dictionary<string, string?> { ["Mesh:Consul:CheckInterval"] = "00:00:03" };
+        await using var a = await Backend.StartAsync(_agent.Address, _service, "v1", settings);
+        using var consul = ConsulClient.Create(ConsulConnection.Resolve(_agent.Address, null));
+        await Wait.UntilAsync(async () => (await consul.GetHealthServiceAsync(_service, true, 0, TimeSpan.Zero, Ct)).Value.Length == 1, "the backend to pass its check", TimeSpan.FromSeconds(20));
+
+        var statePath = Path.Combine(Path.GetTempPath(), "mesh-tests", $"{Guid.NewGuid():N}.state.json");
+        var clientSettings = new Dictionary<string, string?> { ["Mesh:Consul:SnapshotPath"] = statePath };
+        await using (var first = await MeshClient.StartAsync(_agent.Address, clientSettings))
+        {
+            Assert.Equal(a.InstanceId, await first.CallAsync(_service));
+            await Wait.UntilAsync(() => File.Exists(statePath) && File.ReadAllText(statePath).Contains(a.InstanceId, StringComparison.Ordinal), "the state file to hold the backend");
+        }
+
+        // The agent goes down; a client starts from the state file; the agent comes back with its data
+        // (the service restored, its check critical until it first runs).
+        await _agent.KillAsync();
+        var logs = new LogRecorder();
+        await using var client = await MeshClient.StartAsync(_agent.Address, clientSettings, logs);
+        await using var load = new SteadyLoad(client, _service, new HashSet<string> { a.InstanceId });
+        await load.MoreAsync(100, "from the state file while the agent is down", TimeSpan.FromSeconds(30));
+        _agent.Launch();
+        await _agent.WaitForLeaderAsync();
+        await Wait.UntilAsync(async () => (await consul.GetHealthServiceAsync(_service, true, 0, TimeSpan.Zero, Ct)).Value.Length == 1, "the backend to pass its check again", TimeSpan.FromSeconds(20));
+        await Wait.UntilAsync(() => logs.Matching("reachable again").Any() && !logs.Matching("keeping the").Skip(logs.Matching("The hold on").Count()).Any(), "the client to follow Consul again, with no hold pending", TimeSpan.FromSeconds(20));
+        await load.MoreAsync(200, "after the agent is back");
+        await load.StopAsync();
+        File.Delete(statePath);
+
+        foreach (var line in logs.Lines.Where(l => l.Category.StartsWith("Mesh.Registry", StringComparison.Ordinal)))
+        {
+            output.WriteLine($"{line.At.TotalSeconds,7:0.00} s {line.Category}: {line.Message}");
+        }
+
+        output.WriteLine(load.Describe());
+        Assert.True(load.Failures.IsEmpty, load.Describe());
+    }
+
     private static int InForce(MeshClient client, ServiceKey key) =>
         client.Provider.Current.Instances.TryGetValue(key, out var instances) ? instances.Count : 0;
 

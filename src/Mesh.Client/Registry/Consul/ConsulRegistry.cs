@@ -30,7 +30,7 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     private static readonly TimeSpan PersistDelay = TimeSpan.FromMilliseconds(200);
     private bool _initialized;
     private volatile string? _localNode;
-    private int _fetchingLocalNode;
+    private Task? _localNodeFetch;
     private ITimer? _persistTimer;
     private bool _persistScheduled;
     private MeshState? _toPersist;
@@ -95,11 +95,7 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
             _configWatch.Start();
             _catalogWatch.Start();
             var answered = await Task.WhenAll(_configWatch.FirstAttempt, _catalogWatch.FirstAttempt).WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (answered.All(a => a))
-            {
-                await FetchLocalNodeAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
+            if (!answered.All(a => a))
             {
                 var persisted = _stateFile.TryLoad(_namespace, out var savedAt, out var error);
                 if (persisted is not null)
@@ -241,26 +237,30 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
         _parsed = parsedNow;
 
+        IReadOnlyList<ServiceKey> carried;
         lock (_gate)
         {
             _documents = documents;
             _errors = errors;
             _configPairs = pairs;
-            _persisted = null;
+            carried = LeavePersistedLocked();
         }
 
+        WatchCarried(carried);
         Changed?.Invoke();
     }
 
     private void OnCatalog(ConsulResult<Dictionary<string, string[]>> result)
     {
         var catalog = result.Value.Keys.Where(n => n != "consul").Select(n => ServiceKey.Parse(n, _namespace)).ToHashSet();
+        IReadOnlyList<ServiceKey> carried;
         lock (_gate)
         {
             _catalog = catalog;
-            _persisted = null;
+            carried = LeavePersistedLocked();
         }
 
+        WatchCarried(carried);
         Changed?.Invoke();
     }
 
@@ -268,6 +268,8 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     private void OnInstances(ServiceSubscription subscription, ConsulResult<ServiceEntry[]>? answer)
     {
         var service = subscription.Service;
+        List<ServiceKey> carried;
+        bool applied;
         lock (subscription.Gate)
         {
             // The timer may fire just after a newer answer ended the hold: then there is nothing left to apply.
@@ -281,16 +283,13 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
             int inForce;
             lock (_gate)
             {
+                // A cold start's instances count as in force from the first live answer on.
+                carried = LeavePersistedLocked();
                 inForce = _instances.TryGetValue(service, out var current) ? current.Count : 0;
             }
 
             var now = _time.GetUtcNow();
             var heldSince = subscription.Hold.Since;
-            if (_localNode is null)
-            {
-                _ = FetchLocalNodeAsync(CancellationToken.None);
-            }
-
             if (subscription.Hold.Evaluate(inForce, entries, now, _localNode) is { } until)
             {
                 subscription.Pending = result;
@@ -301,45 +300,104 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
                 subscription.Timer ??= _time.CreateTimer(static s => ((ServiceSubscription)s!).Expire(), subscription, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 subscription.Timer.Change(until - now, Timeout.InfiniteTimeSpan);
-                return;
+                applied = false;
             }
-
-            subscription.Pending = null;
-            subscription.Timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            if (heldSince is { } since)
+            else
             {
-                Log.HoldEnded(_logger, service.ToString(), (now - since).TotalSeconds, instances.Length);
-            }
+                subscription.Pending = null;
+                subscription.Timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                if (heldSince is { } since)
+                {
+                    Log.HoldEnded(_logger, service.ToString(), (now - since).TotalSeconds, instances.Length);
+                }
 
-            lock (_gate)
-            {
-                _instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>(_instances) { [service] = instances };
-                _persisted = null;
+                lock (_gate)
+                {
+                    _instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>(_instances) { [service] = instances };
+                }
+
+                applied = true;
             }
         }
 
-        Changed?.Invoke();
+        WatchCarried(carried);
+        if (applied || carried.Count > 0)
+        {
+            Changed?.Invoke();
+        }
     }
 
-    /// <summary>Learns the local agent's node name (best effort): its serfHealth failing while it answers us is no verdict.</summary>
-    private async Task FetchLocalNodeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Leaves the state a cold start read from the file, at the first live answer. Its instances are
+    /// carried into the live state, as instances in force, so that a restarted agent's first answers
+    /// (checks not run yet) are held like any other, instead of leaving the service with none.
+    /// Returns the services carried, whose health watches must start now. Called under the gate.
+    /// </summary>
+    private List<ServiceKey> LeavePersistedLocked()
     {
-        if (Interlocked.Exchange(ref _fetchingLocalNode, 1) == 1)
+        if (_persisted is not { } persisted)
+        {
+            return [];
+        }
+
+        _persisted = null;
+        var carried = new List<ServiceKey>();
+        var instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>(_instances);
+        foreach (var (service, list) in persisted.Instances)
+        {
+            if (list.Count > 0 && instances.TryAdd(service, list))
+            {
+                carried.Add(service);
+            }
+        }
+
+        _instances = instances;
+        return carried;
+    }
+
+    private void WatchCarried(IReadOnlyList<ServiceKey> carried)
+    {
+        foreach (var service in carried)
+        {
+            _subscriptions.GetOrAdd(service, key => new ServiceSubscription(this, key)).Watch.Start();
+        }
+    }
+
+    /// <summary>
+    /// Learns the local agent's node name before a health read, once (best effort): its serfHealth
+    /// failing while it answers us is no verdict, and the first answer after a restart may say so.
+    /// </summary>
+    private async Task EnsureLocalNodeAsync(CancellationToken cancellationToken)
+    {
+        if (_localNode is not null)
         {
             return;
         }
 
+        Task fetch;
+        lock (_gate)
+        {
+            if (_localNodeFetch is null || _localNodeFetch.IsCompleted)
+            {
+                _localNodeFetch = FetchLocalNodeAsync();
+            }
+
+            fetch = _localNodeFetch;
+        }
+
+        await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FetchLocalNodeAsync()
+    {
         try
         {
-            var name = await _client.GetAgentNodeNameAsync(cancellationToken).ConfigureAwait(false);
+            var name = await _client.GetAgentNodeNameAsync(CancellationToken.None).ConfigureAwait(false);
             _localNode = name.Length > 0 ? name : null;
         }
         catch (Exception ex) when (ex is ConsulException or System.Text.Json.JsonException or OperationCanceledException or ObjectDisposedException)
         {
-        }
-        finally
-        {
-            Volatile.Write(ref _fetchingLocalNode, 0);
+            // The health read that follows fails the same way, and the watch retries both.
         }
     }
 
@@ -391,7 +449,11 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
             // Every instance with its checks, not ?passing: the hold needs to see checks that have not run yet.
             Watch = new ConsulWatch<ServiceEntry[]>(
-                (index, ct) => registry._client.GetHealthServiceAsync(service.Name, passingOnly: false, index, registry._options.WaitTime, ct),
+                async (index, ct) =>
+                {
+                    await registry.EnsureLocalNodeAsync(ct).ConfigureAwait(false);
+                    return await registry._client.GetHealthServiceAsync(service.Name, passingOnly: false, index, registry._options.WaitTime, ct).ConfigureAwait(false);
+                },
                 result => registry.OnInstances(this, result),
                 registry._outage,
                 registry._time);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Mesh.Configuration;
 using Mesh.Hosting;
+using Mesh.Registry;
 using Mesh.Registry.Consul;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 17, 0, 0, TimeSpan.Zero));
     private readonly FakeLogger<ConsulRegistry> _logger = new();
     private readonly ScriptedConsul _consul = new();
+    private readonly string _statePath = Path.Combine(Path.GetTempPath(), "mesh-tests", $"{Guid.NewGuid():N}.json");
     private readonly HttpClient _http;
     private readonly ConsulRegistry _registry;
 
@@ -28,7 +30,7 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
         var options = Options.Create(new MeshOptions
         {
             Registry = MeshRegistries.Consul,
-            Consul = { SnapshotPath = Path.Combine(Path.GetTempPath(), "mesh-tests", $"{Guid.NewGuid():N}.json"), HealthGracePeriod = TimeSpan.FromSeconds(15) },
+            Consul = { SnapshotPath = _statePath, HealthGracePeriod = TimeSpan.FromSeconds(15) },
         });
         _registry = new ConsulRegistry(options, _time, _logger, new ConsulClient(_http));
     }
@@ -79,6 +81,28 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
         Assert.DoesNotContain(_logger.Collector.GetSnapshot(), r => r.Id.Id == Mesh.Telemetry.MeshEventIds.ConsulHealthHeld);
     }
 
+    [Fact]
+    public async Task ColdStartFromTheStateFile_ThenChecksNotRunYet_TheFilesInstancesAreHeld()
+    {
+        var instance = new ServiceInstance(Reviews, "reviews-1", "127.0.0.1", 5001, new Dictionary<string, string> { ["version"] = "v1" });
+        new MeshStateFile(_statePath).Save(new MeshState([], [], new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>> { [Reviews] = [instance] }), _time.GetUtcNow(), _logger);
+        _consul.Down = true;
+        await _registry.InitializeAsync(Ct);
+        Assert.Single(_registry.Read().Instances[Reviews]);
+
+        // Consul answers again: a restarted agent with the service restored, its check not run yet.
+        _consul.SetHealth($"[{Entry(NotRunYet)}]");
+        _consul.Down = false;
+        _time.Advance(TimeSpan.FromSeconds(1)); // the outage probe, and the watches' backoff
+        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == 32), "the hold on the file's instances to begin");
+        Assert.Equal("reviews-1", Assert.Single(_registry.Read().Instances[Reviews]).Id);
+        Assert.DoesNotContain(Reviews, _registry.Read().ColdServices);
+
+        _consul.SetHealth($"[{Entry(Passing, "reviews-1", 5001)}]");
+        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == 33), "the hold to end when the check passes");
+        Assert.Single(_registry.Read().Instances[Reviews]);
+    }
+
     private static string Entry(string check, string id = "reviews-1", int port = 5001) =>
         $$$"""{"Node":{"Node":"node1","Address":"127.0.0.1"},"Service":{"ID":"{{{id}}}","Service":"reviews","Address":"127.0.0.1","Port":{{{port}}},"Meta":{"version":"v1"}},"Checks":[{"CheckID":"serfHealth","Status":"passing","Output":"Agent alive and reachable"},{{{check}}}]}""";
 
@@ -104,6 +128,7 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
     {
         await _registry.DisposeAsync();
         _http.Dispose();
+        File.Delete(_statePath);
     }
 
     /// <summary>Consul's KV, catalog and health reads with blocking queries: a read with the current index waits for the next change.</summary>
@@ -113,6 +138,8 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
         private ulong _index = 10;
         private string _health = "[]";
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public volatile bool Down;
 
         public void SetHealth(string json)
         {
@@ -131,6 +158,11 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var uri = request.RequestUri!;
+            if (Down)
+            {
+                throw new HttpRequestException("Connection refused (consul:8500)");
+            }
+
             var query = System.Web.HttpUtility.ParseQueryString(uri.Query);
             while (true)
             {
