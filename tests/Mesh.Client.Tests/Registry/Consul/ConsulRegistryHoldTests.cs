@@ -94,12 +94,12 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
         _consul.SetHealth($"[{Entry(NotRunYet)}]");
         _consul.Down = false;
         _time.Advance(TimeSpan.FromSeconds(1)); // the outage probe, and the watches' backoff
-        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == 32), "the hold on the file's instances to begin");
+        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == Mesh.Telemetry.MeshEventIds.ConsulHealthHeld), "the hold on the file's instances to begin");
         Assert.Equal("reviews-1", Assert.Single(_registry.Read().Instances[Reviews]).Id);
         Assert.DoesNotContain(Reviews, _registry.Read().ColdServices);
 
         _consul.SetHealth($"[{Entry(Passing, "reviews-1", 5001)}]");
-        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == 33), "the hold to end when the check passes");
+        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == Mesh.Telemetry.MeshEventIds.ConsulHealthHoldEnded), "the hold to end when the check passes");
         Assert.Single(_registry.Read().Instances[Reviews]);
     }
 
