@@ -32,7 +32,7 @@ internal static partial class MeshDocumentParser
             ConnectionPool = m.Object("connectionPool", ReadConnectionPool),
             OutlierDetection = m.Object("outlierDetection", ReadOutlierDetection),
         };
-        m.Unsupported("yet", "tls", "portLevelSettings", "tunnel", "proxyProtocol");
+        m.Unsupported("yet", "tls", "portLevelSettings", "tunnel", "proxyProtocol", "retryBudget");
         return policy;
     }
 

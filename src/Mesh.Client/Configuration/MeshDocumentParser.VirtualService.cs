@@ -35,7 +35,13 @@ internal static partial class MeshDocumentParser
         return route;
     }
 
-    private static HttpMatchRequest ReadHttpMatchRequest(MappingReader m) => new()
+    private static HttpMatchRequest ReadHttpMatchRequest(MappingReader m)
+    {
+        m.Unsupported("yet", "statPrefix");
+        return ReadHttpMatchFields(m);
+    }
+
+    private static HttpMatchRequest ReadHttpMatchFields(MappingReader m) => new()
     {
         Name = m.String("name"),
         Uri = m.Object("uri", ReadStringMatch),
@@ -97,13 +103,20 @@ internal static partial class MeshDocumentParser
         Remove = m.StringList("remove"),
     };
 
-    private static HttpRetry ReadRetries(MappingReader m) => new()
+    private static HttpRetry ReadRetries(MappingReader m)
     {
-        Attempts = m.Int("attempts") ?? 0,
-        PerTryTimeout = m.Duration("perTryTimeout"),
-        RetryOn = m.String("retryOn"),
-        RetryRemoteLocalities = m.Bool("retryRemoteLocalities"),
-    };
+        var retries = new HttpRetry
+        {
+            Attempts = m.Int("attempts") ?? 0,
+            PerTryTimeout = m.Duration("perTryTimeout"),
+            RetryOn = m.String("retryOn"),
+            RetryRemoteLocalities = m.Bool("retryRemoteLocalities"),
+        };
+
+        // Mesh retries with Envoy's default backoff and always tries another endpoint first.
+        m.Unsupported("yet", "backoff", "retryIgnorePreviousHosts");
+        return retries;
+    }
 
     private static HttpFaultInjection ReadFault(MappingReader m) => new()
     {

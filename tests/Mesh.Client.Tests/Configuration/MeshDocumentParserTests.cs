@@ -467,6 +467,21 @@ public class MeshDocumentParserTests
     }
 
     [Theory]
+    [InlineData("VirtualService", "http:\n  - retries: { attempts: 2, backoff: 25ms }\n    route:\n    - destination: { host: reviews }", "spec.http[0].retries.backoff", "backoff")]
+    [InlineData("VirtualService", "http:\n  - retries: { attempts: 2, retryIgnorePreviousHosts: false }\n    route:\n    - destination: { host: reviews }", "spec.http[0].retries.retryIgnorePreviousHosts", "retryIgnorePreviousHosts")]
+    [InlineData("VirtualService", "http:\n  - match: [{ statPrefix: x, uri: { prefix: / } }]\n    route:\n    - destination: { host: reviews }", "spec.http[0].match[0].statPrefix", "statPrefix")]
+    [InlineData("DestinationRule", "trafficPolicy:\n    retryBudget: { percent: 20 }", "spec.trafficPolicy.retryBudget", "retryBudget")]
+    public void Parse_IstioFieldMeshDoesNotImplement_NotSupportedNotUnknown(string kind, string spec, string path, string field)
+    {
+        var yaml = $"apiVersion: networking.istio.io/v1\nkind: {kind}\nmetadata: {{ name: reviews }}\nspec:\n  {(kind == "VirtualService" ? "hosts: [reviews]" : "host: reviews")}\n  {spec}\n";
+
+        var error = Assert.Single(MeshDocumentParser.Parse(yaml, "reviews.yaml").Errors);
+
+        Assert.Equal(path, error.Path);
+        Assert.StartsWith($"field '{field}' is not supported by Mesh yet; remove it", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("0.5s", 500)]
     [InlineData("500ms", 500)]
     [InlineData("1m30s", 90_000)]
