@@ -17,7 +17,7 @@ internal static class ApplyCommand
             return MeshCtl.Fail(stderr, "apply: name the documents with -f FILE, -f DIR or -f -");
         }
 
-        var (inputs, errors) = InputReader.Read(line.Files, stdin);
+        var (inputs, errors) = InputReader.Read(line.Files, stdin, stdout);
         if (errors.Count > 0)
         {
             InputReader.PrintErrors(errors, stderr);

@@ -9,7 +9,8 @@ internal static class InputReader
 {
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
 
-    public static (List<(MeshDocument Document, JsonObject Json)> Documents, List<ConfigError> Errors) Read(IEnumerable<string> inputs, TextReader stdin)
+    /// <summary>Reads every input; documents of kinds a proxyless mesh has no use for are set aside, each said once on <paramref name="stdout"/>.</summary>
+    public static (List<(MeshDocument Document, JsonObject Json)> Documents, List<ConfigError> Errors) Read(IEnumerable<string> inputs, TextReader stdin, TextWriter? stdout = null)
     {
         var documents = new List<(MeshDocument, JsonObject)>();
         var errors = new List<ConfigError>();
@@ -18,6 +19,10 @@ internal static class InputReader
             var result = MeshDocumentParser.Parse(text, source);
             documents.AddRange(result.Documents.Zip(result.Json));
             errors.AddRange(result.Errors);
+            foreach (var skipped in result.Skipped)
+            {
+                stdout?.WriteLine(skipped);
+            }
         }
 
         void AddFile(string file)

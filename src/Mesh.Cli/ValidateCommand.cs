@@ -12,7 +12,7 @@ internal static class ValidateCommand
             return MeshCtl.Fail(stderr, "validate: name the documents with -f FILE, -f DIR or -f -");
         }
 
-        var (documents, errors) = InputReader.Read(line.Files, stdin);
+        var (documents, errors) = InputReader.Read(line.Files, stdin, stdout);
         if (errors.Count == 0)
         {
             errors.AddRange(MeshConfigValidator.Validate(documents.Select(d => d.Document).ToList(), line.Namespace));

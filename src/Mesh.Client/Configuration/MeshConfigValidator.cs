@@ -70,6 +70,11 @@ internal static class MeshConfigValidator
         var doc = service.DisplayName;
         var ns = service.Metadata.Namespace ?? defaultNamespace;
         var spec = service.Spec;
+        if (!service.AppliesToMesh)
+        {
+            return; // bound to gateways only: it routes no mesh traffic, and Mesh has no gateway to give it to
+        }
+
         if (spec.Hosts.Count == 0)
         {
             errors.Add(new ConfigError(doc, "spec.hosts", "is empty; name at least one host, such as 'reviews'"));
@@ -92,7 +97,6 @@ internal static class MeshConfigValidator
             }
         }
 
-        ValidateGateways(spec.Gateways, "spec.gateways", doc, errors);
         if (spec.Http.Count == 0)
         {
             errors.Add(new ConfigError(doc, "spec.http", "is empty; add at least one http route"));
@@ -310,7 +314,6 @@ internal static class MeshConfigValidator
             errors.Add(new ConfigError(doc, $"{path}.port", $"{port} is not a port; use 1-65535"));
         }
 
-        ValidateGateways(match.Gateways, $"{path}.gateways", doc, errors);
     }
 
     private static void ValidateHeaderName(string name, string path, string doc, List<ConfigError> errors)
@@ -372,17 +375,6 @@ internal static class MeshConfigValidator
         catch (NotSupportedException ex)
         {
             errors.Add(new ConfigError(doc, path, $"'{regex}' is not supported: Mesh matches regexes in linear time, as RE2 does, so lookarounds, backreferences, atomic groups and very large repetitions cannot be used ({ex.Message})"));
-        }
-    }
-
-    private static void ValidateGateways(IReadOnlyList<string> gateways, string path, string doc, List<ConfigError> errors)
-    {
-        for (var i = 0; i < gateways.Count; i++)
-        {
-            if (gateways[i] != "mesh")
-            {
-                errors.Add(new ConfigError(doc, $"{path}[{i}]", $"gateway '{gateways[i]}' is not supported by Mesh; Mesh routes in-process calls only ('mesh'), so remove it"));
-            }
         }
     }
 

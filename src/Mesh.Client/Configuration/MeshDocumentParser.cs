@@ -9,6 +9,12 @@ internal static partial class MeshDocumentParser
 {
     private static readonly string[] NetworkingVersions = ["v1alpha3", "v1beta1", "v1"];
 
+    private static readonly HashSet<string> IstioKinds =
+    [
+        "VirtualService", "DestinationRule", "ServiceEntry", "Sidecar", "WorkloadEntry", "WorkloadGroup", "EnvoyFilter", "ProxyConfig",
+        "PeerAuthentication", "AuthorizationPolicy", "RequestAuthentication", "Telemetry", "WasmPlugin",
+    ];
+
     /// <summary>Parses every document in <paramref name="text"/>, collecting every error rather than stopping at the first.</summary>
     /// <param name="text">YAML or JSON text with one or more documents.</param>
     /// <param name="sourceName">The file path or source name used in messages.</param>
@@ -20,6 +26,7 @@ internal static partial class MeshDocumentParser
         var errors = new List<ConfigError>();
         var documents = new List<MeshDocument>();
         var json = new List<System.Text.Json.Nodes.JsonObject>();
+        var skipped = new List<SkippedDocument>();
         if (text.Length > DocumentLimits.MaxFileChars)
         {
             errors.Add(DocumentLimits.TooLarge(sourceName, text.Length, "characters"));
@@ -64,6 +71,12 @@ internal static partial class MeshDocumentParser
             YamlMerge.Apply(root);
             foreach (var item in ListItems(root, sourceName, errors))
             {
+                if (Skip(item, new DocumentSource(sourceName, (int)item.Start.Line)) is { } skip)
+                {
+                    skipped.Add(skip);
+                    continue;
+                }
+
                 var document = ReadDocument(item, new DocumentSource(sourceName, (int)item.Start.Line), errors);
                 if (document is not null)
                 {
@@ -73,7 +86,41 @@ internal static partial class MeshDocumentParser
             }
         }
 
-        return new MeshParseResult(documents, errors) { Json = json };
+        return new MeshParseResult(documents, errors) { Json = json, Skipped = skipped };
+    }
+
+    /// <summary>
+    /// A document a proxyless mesh has no use for: an Istio or Gateway API Gateway (there is no gateway proxy to
+    /// configure), or a Kubernetes object (a Service, a Deployment, a gateway.networking.k8s.io route), as Istio's
+    /// samples put beside the rules. Set aside with the reason; anything else is read, and refused if it is not valid.
+    /// </summary>
+    private static SkippedDocument? Skip(YamlNode item, DocumentSource source)
+    {
+        if (item is not YamlMappingNode mapping ||
+            Scalar(mapping, "kind") is not { Length: > 0 } kind ||
+            Scalar(mapping, "apiVersion") is not { Length: > 0 } apiVersion)
+        {
+            return null;
+        }
+
+        var name = mapping.Children.TryGetValue(new YamlScalarNode("metadata"), out var metadata) && metadata is YamlMappingNode m ? Scalar(m, "name") : null;
+        // "v1" and "apps/v1" are Kubernetes' own groups; a group has a dot ("networking.istio.io", with or without "/v1").
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        var group = slash >= 0 ? apiVersion[..slash] : apiVersion.Contains('.', StringComparison.Ordinal) ? apiVersion : "";
+        if (kind == "Gateway" && group is "networking.istio.io" or "gateway.networking.k8s.io")
+        {
+            return new SkippedDocument(kind, name, source, "a proxyless mesh has no gateway proxy to configure; VirtualServices bound only to gateways do not apply to mesh traffic");
+        }
+
+        // Kubernetes' own kinds (core, apps, batch, autoscaling, policy, *.k8s.io) are set aside; anything else is
+        // read, and refused with the reason if it is not a kind Mesh reads (an Istio kind Mesh lacks, another mesh's CRD).
+        var kubernetes = group is "" or "apps" or "batch" or "autoscaling" or "policy" || group.EndsWith(".k8s.io", StringComparison.Ordinal);
+        return IstioKinds.Contains(kind) || !kubernetes
+            ? null
+            : new SkippedDocument(kind, name, source, $"{kind} of {apiVersion} is a Kubernetes object, not mesh config; a proxyless mesh has no use for it");
+
+        static string? Scalar(YamlMappingNode node, string key) =>
+            node.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode { Value: { } text } ? text : null;
     }
 
     private static string StripByteOrderMarks(string text)

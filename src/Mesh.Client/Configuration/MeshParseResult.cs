@@ -7,4 +7,7 @@ internal sealed record MeshParseResult(IReadOnlyList<MeshDocument> Documents, IR
 {
     /// <summary>Gets each document of <see cref="Documents"/> as JSON, exactly as written, in the same order.</summary>
     internal IReadOnlyList<System.Text.Json.Nodes.JsonObject> Json { get; init; } = [];
+
+    /// <summary>Gets the documents read and set aside: kinds a proxyless mesh has no use for (a Gateway, Kubernetes objects).</summary>
+    internal IReadOnlyList<SkippedDocument> Skipped { get; init; } = [];
 }

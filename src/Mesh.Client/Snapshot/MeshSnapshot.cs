@@ -55,6 +55,9 @@ internal sealed class MeshSnapshot : IEquatable<MeshSnapshot>
     /// <summary>Gets the routes of every known service: its VirtualService's, or the default route.</summary>
     public FrozenDictionary<ServiceKey, VirtualHostConfig> VirtualHosts { get; }
 
+    /// <summary>Gets what the config means that a reader may not expect (a VirtualService bound to gateways only); logged when applied.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>Gets every cluster a route sends to, by Istio's cluster name.</summary>
     public FrozenDictionary<string, ClusterConfig> Clusters { get; }
 

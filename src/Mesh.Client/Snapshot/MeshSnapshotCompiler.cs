@@ -48,8 +48,15 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
         }
 
         var hosts = new Dictionary<ServiceKey, VirtualHostConfig>();
+        var notes = new List<string>();
         foreach (var service in visible.OfType<VirtualService>())
         {
+            if (!service.AppliesToMesh)
+            {
+                notes.Add($"{service.DisplayName} is bound to gateways [{string.Join(", ", service.Spec.Gateways)}] without 'mesh', so it does not apply to mesh traffic (Istio's rule)");
+                continue;
+            }
+
             var ns = NamespaceOf(service);
             var routes = CompileRoutes(service, ns, ClusterFor);
             foreach (var host in service.Spec.Hosts)
@@ -69,7 +76,7 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
             }
         }
 
-        return new MeshSnapshot(version, identity, documents, instances, hosts.ToFrozenDictionary(), clusters.ToFrozenDictionary(StringComparer.Ordinal));
+        return new MeshSnapshot(version, identity, documents, instances, hosts.ToFrozenDictionary(), clusters.ToFrozenDictionary(StringComparer.Ordinal)) { Notes = notes };
     }
 
     /// <summary>Istio's cluster name: <c>outbound|port|subset|fqdn</c>, the port empty when no route named one.</summary>
@@ -112,7 +119,9 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
         return new ValueList<RouteConfig>([.. routes]);
     }
 
+    /// <summary>A match block applies to this caller: its gateways (if any) include mesh, and its source conditions are this caller's.</summary>
     private bool AppliesToCaller(HttpMatchRequest match) =>
+        (match.Gateways.Count == 0 || match.Gateways.Contains(VirtualService.MeshGateway)) &&
         match.SourceLabels.All(l => identity.Labels.TryGetValue(l.Key, out var v) && v == l.Value) &&
         (match.SourceNamespace is null || match.SourceNamespace == identity.Namespace);
 

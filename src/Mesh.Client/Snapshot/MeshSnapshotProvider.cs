@@ -62,6 +62,11 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
         _routes = _runtime.Apply(Build(state, version: 1));
         source.Applied(state);
         Log.Applied(_logger, Current.Version, Current.Documents.Count, Current.Instances.Values.Sum(i => i.Count));
+        foreach (var note in Current.Notes)
+        {
+            Log.ConfigNote(_logger, note);
+        }
+
         _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
         source.Changed += OnSourceChanged;
     }
@@ -126,7 +131,16 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
 
             // 1. reconcile the runtime state and publish the table, 2. capture the old token source,
             // 3. install a new one, 4. fire the old one: a listener woken by it sees the new config.
+            var previousNotes = Current.Notes;
             Volatile.Write(ref _routes, _runtime.Apply(next));
+            if (!next.Notes.SequenceEqual(previousNotes))
+            {
+                foreach (var note in next.Notes)
+                {
+                    Log.ConfigNote(_logger, note);
+                }
+            }
+
             Volatile.Write(ref _lastRejection, null);
             Log.Applied(_logger, next.Version, next.Documents.Count, next.Instances.Values.Sum(i => i.Count));
             _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
@@ -183,6 +197,9 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
 
         [LoggerMessage(Telemetry.MeshEventIds.ConfigRejected, LogLevel.Error, "Mesh config update rejected ({Count} error(s)); version {Version} stays in force:\n{Errors}")]
         public static partial void Rejected(ILogger logger, int count, long version, string errors);
+
+        [LoggerMessage(Telemetry.MeshEventIds.ConfigNote, LogLevel.Information, "Mesh config: {Note}")]
+        public static partial void ConfigNote(ILogger logger, string note);
 
         [LoggerMessage(Telemetry.MeshEventIds.ConfigUpdateFailed, LogLevel.Error, "Mesh config update failed; version {Version} stays in force")]
         public static partial void ReloadFailed(ILogger logger, Exception exception, long version);

@@ -11,6 +11,8 @@ internal static class MeshEventIds
     public const int ConfigApplied = 100;
     public const int ConfigRejected = 101;
     public const int ConfigUpdateFailed = 102;
+    public const int ConfigNote = 103;
+    public const int ConfigDocumentSkipped = 104;
 
     // 2xx: the HTTP handler: requests the mesh answered itself.
     public const int NoRoute = 200;

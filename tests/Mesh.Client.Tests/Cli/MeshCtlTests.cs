@@ -77,6 +77,18 @@ public sealed class MeshCtlTests : IDisposable
     }
 
     [Fact]
+    public void Validate_GatewayBesideTheRules_SkippedWithOneLine()
+    {
+        var file = Write("gateway.yaml", Rule + "\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: { name: bookinfo-gateway }\nspec:\n  selector: { istio: ingressgateway }\n");
+
+        var (code, output, _) = Run("", "validate", "-f", file);
+
+        Assert.Equal(MeshCtl.Ok, code);
+        Assert.Contains($"skipped Gateway bookinfo-gateway ({file}:", output, StringComparison.Ordinal);
+        Assert.Contains("1 document valid.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_SubsetWithStrayDot_PrintsTheErrorAndExitsOne()
     {
         var route = Write("route.yaml", Route.Replace("subset: v1", "subset: v1.", StringComparison.Ordinal));

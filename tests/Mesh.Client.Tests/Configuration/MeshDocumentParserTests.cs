@@ -607,20 +607,60 @@ public class MeshDocumentParserTests
     {
         const string yaml = """
             apiVersion: networking.istio.io/v1
-            kind: Gateway
+            kind: ServiceEntry
             metadata:
-              name: bookinfo-gateway
+              name: external
             spec:
-              selector:
-                istio: ingressgateway
+              hosts: [api.example.com]
             """;
 
-        var result = MeshDocumentParser.Parse(yaml, "gateway.yaml");
+        var result = MeshDocumentParser.Parse(yaml, "entry.yaml");
 
         Assert.Empty(result.Documents);
         var error = Assert.Single(result.Errors);
         Assert.Equal("kind", error.Path);
-        Assert.Equal("'Gateway' is not supported by Mesh yet; Mesh reads VirtualService and DestinationRule", error.Message);
+        Assert.Equal("'ServiceEntry' is not supported by Mesh yet; Mesh reads VirtualService and DestinationRule", error.Message);
+    }
+
+    [Fact]
+    public void Parse_GatewayAndKubernetesObjectsBesideTheRules_SkippedOneLineEach()
+    {
+        // As Istio's samples ship them: a Gateway and a VirtualService bound to it, a Service and a Deployment.
+        const string yaml = """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: bookinfo-gateway }
+            spec:
+              selector: { istio: ingressgateway }
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: { name: reviews }
+            spec:
+              ports: [{ port: 9080 }]
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: { name: reviews-v1 }
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: { name: bookinfo }
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews }
+            spec: { host: reviews }
+            """;
+
+        var result = MeshDocumentParser.Parse(yaml, "bookinfo.yaml");
+
+        Assert.Empty(result.Errors);
+        Assert.Equal("DestinationRule", Assert.Single(result.Documents).Kind);
+        Assert.Equal(
+            ["Gateway bookinfo-gateway", "Service reviews", "Deployment reviews-v1", "HTTPRoute bookinfo"],
+            result.Skipped.Select(s => $"{s.Kind} {s.Name}"));
+        Assert.Equal("skipped Gateway bookinfo-gateway (bookinfo.yaml:1): a proxyless mesh has no gateway proxy to configure; VirtualServices bound only to gateways do not apply to mesh traffic", result.Skipped[0].ToString());
     }
 
     [Fact]

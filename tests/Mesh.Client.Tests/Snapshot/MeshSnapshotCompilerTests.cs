@@ -8,6 +8,36 @@ namespace Mesh.Snapshot.Tests;
 public class MeshSnapshotCompilerTests
 {
     [Fact]
+    public void Compile_VirtualServiceBoundToGatewaysOnly_DoesNotRouteMeshTrafficAndSaysSo()
+    {
+        var yaml = TestMesh.Yaml(
+            TestMesh.ReviewsRule,
+            TestMesh.VirtualService("reviews", "[reviews]", "- route:\n  - destination: { host: reviews, subset: v3 }")
+                .Replace("  hosts:", "  gateways: [bookinfo-gateway]\n  hosts:", StringComparison.Ordinal));
+
+        var snapshot = TestMesh.Snapshot(TestMesh.Parse(yaml), TestMesh.Reviews);
+
+        Assert.Null(Assert.Single(snapshot.VirtualHosts).Value.VirtualService); // reviews keeps the default route
+        Assert.Contains("bound to gateways [bookinfo-gateway] without 'mesh', so it does not apply to mesh traffic", Assert.Single(snapshot.Notes), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compile_MatchBlockForAGatewayOnly_DroppedForMeshTraffic()
+    {
+        var yaml = TestMesh.Yaml(TestMesh.ReviewsRule, TestMesh.VirtualService("reviews", "[reviews]", """
+            - match: [{ gateways: [bookinfo-gateway], uri: { prefix: / } }]
+              route:
+              - destination: { host: reviews, subset: v3 }
+            - route:
+              - destination: { host: reviews, subset: v1 }
+            """).Replace("  hosts:", "  gateways: [mesh, bookinfo-gateway]\n  hosts:", StringComparison.Ordinal));
+
+        var routes = TestMesh.Snapshot(TestMesh.Parse(yaml), TestMesh.Reviews).VirtualHosts.Single().Value.Routes;
+
+        Assert.Equal(["reviews.http[1]"], routes.Select(r => r.Name));
+    }
+
+    [Fact]
     public void Compile_InvalidDocuments_ThrowsWithEveryError()
     {
         var documents = TestMesh.Parse(TestMesh.VirtualService("reviews", "[]", "- route:\n  - destination: { host: reviews, subset: v1 }"));

@@ -39,24 +39,30 @@ internal sealed partial class StaticRegistry : IMeshStateSource, IDisposable
     {
         var options = _options.CurrentValue;
         Watch(options.Static.ConfigDirectory);
-        var (documents, errors) = ReadDirectory(options.Static.ConfigDirectory);
+        var (documents, errors, skipped) = ReadDirectory(options.Static.ConfigDirectory);
+        foreach (var document in skipped)
+        {
+            Log.Skipped(_logger, document.ToString());
+        }
+
         return new MeshState(documents, errors, ReadInstances(options));
     }
 
     /// <summary>Reads every *.yaml, *.yml and *.json file of <paramref name="directory"/>, in name order.</summary>
-    public static (IReadOnlyList<MeshDocument> Documents, IReadOnlyList<ConfigError> Errors) ReadDirectory(string? directory)
+    public static (IReadOnlyList<MeshDocument> Documents, IReadOnlyList<ConfigError> Errors, IReadOnlyList<SkippedDocument> Skipped) ReadDirectory(string? directory)
     {
         var documents = new List<MeshDocument>();
         var errors = new List<ConfigError>();
+        var skipped = new List<SkippedDocument>();
         if (string.IsNullOrEmpty(directory))
         {
-            return (documents, errors);
+            return (documents, errors, skipped);
         }
 
         if (!Directory.Exists(directory))
         {
             errors.Add(new ConfigError(directory, "", "the config directory does not exist"));
-            return (documents, errors);
+            return (documents, errors, skipped);
         }
 
         foreach (var file in Directory.EnumerateFiles(directory).Where(IsConfigFile).Order(StringComparer.Ordinal))
@@ -79,9 +85,10 @@ internal sealed partial class StaticRegistry : IMeshStateSource, IDisposable
             var result = MeshDocumentParser.Parse(text, file);
             documents.AddRange(result.Documents);
             errors.AddRange(result.Errors);
+            skipped.AddRange(result.Skipped);
         }
 
-        return (documents, errors);
+        return (documents, errors, skipped);
     }
 
     private static bool IsConfigFile(string path) =>
@@ -160,6 +167,9 @@ internal sealed partial class StaticRegistry : IMeshStateSource, IDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(Telemetry.MeshEventIds.ConfigDocumentSkipped, LogLevel.Information, "Mesh config: {Document}")]
+        public static partial void Skipped(ILogger logger, string document);
+
         [LoggerMessage(Telemetry.MeshEventIds.StaticConfigWatching, LogLevel.Debug, "Watching {Directory} for mesh config changes")]
         public static partial void Watching(ILogger logger, string directory);
     }

@@ -47,7 +47,7 @@ public sealed class StaticRegistryTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_directory.Path, "sub"));
         _directory.Write(Path.Combine("sub", "nested.yaml"), "not: [valid");
 
-        var (documents, errors) = StaticRegistry.ReadDirectory(_directory.Path);
+        var (documents, errors, _) = StaticRegistry.ReadDirectory(_directory.Path);
 
         Assert.Empty(errors);
         Assert.Equal(
@@ -62,7 +62,7 @@ public sealed class StaticRegistryTests : IDisposable
         var broken = _directory.Write("broken.yaml", "apiVersion: networking.istio.io/v1\nkind: [VirtualService\n");
         var misspelt = _directory.Write("misspelt.json", """{ "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": { "name": "ratings" }, "spec": { "hots": "ratings" } }""");
 
-        var (documents, errors) = StaticRegistry.ReadDirectory(_directory.Path);
+        var (documents, errors, _) = StaticRegistry.ReadDirectory(_directory.Path);
 
         Assert.Equal("reviews", Assert.Single(documents).Metadata.Name);
         Assert.Collection(
@@ -82,7 +82,7 @@ public sealed class StaticRegistryTests : IDisposable
     {
         var missing = Path.Combine(_directory.Path, "nope");
 
-        var (documents, errors) = StaticRegistry.ReadDirectory(missing);
+        var (documents, errors, _) = StaticRegistry.ReadDirectory(missing);
 
         Assert.Empty(documents);
         Assert.Equal([new ConfigError(missing, "", "the config directory does not exist")], errors);
@@ -93,7 +93,7 @@ public sealed class StaticRegistryTests : IDisposable
     [InlineData("")]
     public void ReadDirectory_NoDirectory_NothingAndNoError(string? directory)
     {
-        var (documents, errors) = StaticRegistry.ReadDirectory(directory);
+        var (documents, errors, _) = StaticRegistry.ReadDirectory(directory);
 
         Assert.Empty(documents);
         Assert.Empty(errors);
