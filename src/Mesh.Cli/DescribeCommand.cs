@@ -1,3 +1,4 @@
+using System.Globalization;
 using Mesh.Configuration;
 using Mesh.Registry;
 using Mesh.Registry.Consul;
@@ -114,9 +115,12 @@ internal static class DescribeCommand
         {
             var matches = http.Http.Match.Count == 0 ? "any request" : string.Join(" OR ", http.Http.Match.Select(MatchText.Describe));
             stdout.WriteLine($"  {http.Name}: {matches}");
+            // Weights are relative (Istio 1.15+): each destination's share of the route's total, in percent.
+            var total = http.Http.Route.Count == 1 ? 1 : http.Http.Route.Sum(d => (long)(d.Weight ?? 0));
             for (var i = 0; i < http.Http.Route.Count; i++)
             {
-                var weight = http.Http.Route[i].Weight ?? (http.Http.Route.Count == 1 ? 100 : 0);
+                var share = http.Http.Route.Count == 1 ? 1 : (http.Http.Route[i].Weight ?? 0) / (double)Math.Max(total, 1);
+                var weight = (share * 100).ToString("0.#", CultureInfo.InvariantCulture);
                 var cluster = snapshot.Clusters[http.Clusters[i]];
                 var healthy = cluster.Endpoints.Where(e => e.Health == EndpointHealth.Healthy).ToList();
                 var endpoints = healthy.Count == 0 ? "no healthy endpoint" : string.Join(", ", healthy.Select(e => e.HostPort));

@@ -117,7 +117,6 @@ internal static class MeshConfigValidator
             }
 
             var sum = 0L; // long: int weights can sum past int's range
-            var anyWeight = false;
             for (var d = 0; d < route.Route.Count; d++)
             {
                 var destination = route.Route[d];
@@ -125,7 +124,6 @@ internal static class MeshConfigValidator
                 ValidateDestination(destination.Destination, $"{destinationPath}.destination", ns, doc, subsetsByHost, errors);
                 if (destination.Weight is { } weight)
                 {
-                    anyWeight = true;
                     if (weight < 0)
                     {
                         errors.Add(new ConfigError(doc, $"{destinationPath}.weight", $"is {weight}; weights must be 0 or more"));
@@ -137,18 +135,16 @@ internal static class MeshConfigValidator
                 ValidateHeaders(destination.Headers, $"{destinationPath}.headers", doc, errors);
             }
 
+            // Weights are relative since Istio 1.15 (1 and 3 are 25% and 75%); a single destination takes all
+            // traffic whatever its weight. Several destinations must have some weight between them.
             if (sum > int.MaxValue)
             {
-                errors.Add(new ConfigError(doc, $"{path}.route", $"weights sum to {sum}, past {int.MaxValue}; use weights that sum to 100"));
+                errors.Add(new ConfigError(doc, $"{path}.route", $"weights sum to {sum}, past {int.MaxValue}; use smaller weights (they are relative)"));
             }
-            else if (route.Route.Count > 1 && sum != 100)
+            else if (route.Route.Count > 1 && sum == 0)
             {
                 var weights = string.Join(" + ", route.Route.Select(d => d.Weight?.ToString(CultureInfo.InvariantCulture) ?? "(none)"));
-                errors.Add(new ConfigError(doc, $"{path}.route", $"weights sum to {sum} ({weights}); with several destinations they must sum to 100"));
-            }
-            else if (route.Route.Count == 1 && anyWeight && sum is not (0 or 100))
-            {
-                errors.Add(new ConfigError(doc, $"{path}.route[0].weight", $"is {sum}; a single destination takes 100 (or leave weight out)"));
+                errors.Add(new ConfigError(doc, $"{path}.route", $"weights sum to 0 ({weights}); with several destinations at least one needs a weight above 0"));
             }
 
             if (route.Rewrite is { } rewrite)

@@ -36,7 +36,7 @@ internal static class RouteCompiler
         var matches = route.Match.Select(m => new RouteMatch(m, headerSlots)).ToArray();
         var targets = route.Route.Select((d, i) => new RouteTarget(
             clusters(config.Clusters[i]),
-            d.Weight ?? (route.Route.Count == 1 ? 100 : 0),
+            route.Route.Count == 1 ? 100 : d.Weight ?? 0, // a single destination takes all traffic, whatever its weight (Istio)
             HeaderMutation.Create(d.Headers?.Request),
             HeaderMutation.Create(d.Headers?.Response))).ToArray();
 

@@ -151,7 +151,7 @@ public class MeshConfigValidatorRangeTests
 
         var error = Assert.Single(ErrorsOf(yaml));
 
-        Assert.Equal(("spec.http[0].route", "weights sum to 4294967396, past 2147483647; use weights that sum to 100"), (error.Path, error.Message));
+        Assert.Equal(("spec.http[0].route", "weights sum to 4294967396, past 2147483647; use smaller weights (they are relative)"), (error.Path, error.Message));
     }
 
     [Fact]

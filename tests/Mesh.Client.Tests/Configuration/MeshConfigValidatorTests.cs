@@ -38,8 +38,9 @@ public class MeshConfigValidatorTests
     }
 
     [Fact]
-    public void Validate_WeightsNotSummingTo100_ReportsSumAndEachWeight()
+    public void Validate_WeightsNotSummingTo100_AcceptedAsRelative()
     {
+        // Istio 1.15+: weights are relative (90 and 20 are 82% and 18%).
         var documents = Parse(("dr.yaml", ReviewsRuleV1V2), ("vs.yaml", VirtualService("reviews", "[reviews]", """
             - route:
               - destination: { host: reviews, subset: v1 }
@@ -48,15 +49,28 @@ public class MeshConfigValidatorTests
                 weight: 20
             """)));
 
+        Assert.Empty(MeshConfigValidator.Validate(documents));
+    }
+
+    [Fact]
+    public void Validate_SeveralDestinationsAllWeightZero_ReportsSumAndEachWeight()
+    {
+        var documents = Parse(("dr.yaml", ReviewsRuleV1V2), ("vs.yaml", VirtualService("reviews", "[reviews]", """
+            - route:
+              - destination: { host: reviews, subset: v1 }
+                weight: 0
+              - destination: { host: reviews, subset: v2 }
+            """)));
+
         var error = Assert.Single(MeshConfigValidator.Validate(documents));
 
         Assert.Equal("VirtualService reviews (vs.yaml:1)", error.Document);
         Assert.Equal("spec.http[0].route", error.Path);
-        Assert.Equal("weights sum to 110 (90 + 20); with several destinations they must sum to 100", error.Message);
+        Assert.Equal("weights sum to 0 (0 + (none)); with several destinations at least one needs a weight above 0", error.Message);
     }
 
     [Fact]
-    public void Validate_SeveralDestinationsOneWithoutWeight_ShowsTheMissingWeight()
+    public void Validate_SeveralDestinationsOneWithoutWeight_AcceptedItGetsNone()
     {
         var documents = Parse(("dr.yaml", ReviewsRuleV1V2), ("vs.yaml", VirtualService("reviews", "[reviews]", """
             - route:
@@ -65,13 +79,11 @@ public class MeshConfigValidatorTests
               - destination: { host: reviews, subset: v2 }
             """)));
 
-        var error = Assert.Single(MeshConfigValidator.Validate(documents));
-
-        Assert.Equal(("spec.http[0].route", "weights sum to 90 (90 + (none)); with several destinations they must sum to 100"), (error.Path, error.Message));
+        Assert.Empty(MeshConfigValidator.Validate(documents));
     }
 
     [Fact]
-    public void Validate_SingleDestinationWithPartialWeight_Reported()
+    public void Validate_SingleDestinationWithAnyWeight_AcceptedItTakesAllTraffic()
     {
         var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", """
             - route:
@@ -79,9 +91,7 @@ public class MeshConfigValidatorTests
                 weight: 50
             """)));
 
-        var error = Assert.Single(MeshConfigValidator.Validate(documents));
-
-        Assert.Equal(("spec.http[0].route[0].weight", "is 50; a single destination takes 100 (or leave weight out)"), (error.Path, error.Message));
+        Assert.Empty(MeshConfigValidator.Validate(documents));
     }
 
     [Fact]
@@ -578,9 +588,9 @@ public class MeshConfigValidatorTests
                   - uri: { regex: "(" }
                   route:
                   - destination: { host: reviews, subset: v1 }
-                    weight: 60
+                    weight: 0
                   - destination: { host: reviews, subset: v3 }
-                    weight: 60
+                    weight: 0
                   retries: { attempts: -1 }
                 """)),
             ("empty.yaml", VirtualService("empty", "[]", "- route:\n  - destination: { host: details }")));

@@ -516,6 +516,41 @@ public class MeshRouterTests
     }
 
     [Fact]
+    public void Route_RelativeWeights1And3_QuarterAndThreeQuarters()
+    {
+        // Istio 1.15+: weights are relative; 1 and 3 over a total of 4.
+        var random = new ScriptedRandom();
+        var snapshot = Reviews(
+            """
+            - route:
+              - destination: { host: reviews, subset: v1 }
+                weight: 1
+              - destination: { host: reviews, subset: v3 }
+                weight: 3
+            """,
+            random: random);
+        random.Calls.Clear();
+
+        var subsets = new List<string?>();
+        for (var roll = 0; roll < 4; roll++)
+        {
+            random.Enqueue(roll);
+            subsets.Add(MeshRouter.Route(snapshot, TestMesh.Request(Url)).Target?.Cluster.Subset);
+        }
+
+        Assert.Equal(["v1", "v3", "v3", "v3"], subsets);
+        Assert.All(random.Calls.Where(c => c != 1), c => Assert.Equal(4, c)); // one roll in [0, 4) per request
+    }
+
+    [Fact]
+    public void Route_SingleDestinationWeightZero_TakesAllTraffic()
+    {
+        var snapshot = Reviews("- route:\n  - destination: { host: reviews, subset: v2 }\n    weight: 0");
+
+        Assert.Equal("v2", MeshRouter.Route(snapshot, TestMesh.Request(Url)).Target?.Cluster.Subset);
+    }
+
+    [Fact]
     public void Route_Weighted9010_RollsBelow90GoToV1AndTheRestToV2()
     {
         var random = new ScriptedRandom();
