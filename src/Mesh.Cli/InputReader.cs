@@ -47,6 +47,10 @@ internal static class InputReader
         return (documents, errors);
     }
 
+    /// <summary>Says that the inputs hold no document (an empty directory, say), as an error: a command given nothing has nothing to do.</summary>
+    public static void PrintNothingFound(IEnumerable<string> inputs, TextWriter stderr) =>
+        stderr.WriteLine($"error: no documents found in {string.Join(", ", inputs.Select(i => i == "-" ? "<stdin>" : i))} (a directory's *.yaml, *.yml and *.json files are read)");
+
     public static void PrintErrors(IReadOnlyCollection<ConfigError> errors, TextWriter stderr)
     {
         foreach (var error in errors)
