@@ -41,7 +41,7 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
         await StartWithOneInstanceAsync();
 
         _consul.SetHealth($"[{Entry(NotRunYet)}]");
-        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == 32), "the hold to begin");
+        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == Telemetry.MeshEventIds.ConsulHealthHeld), "the hold to begin");
         Assert.Single(_registry.Read().Instances[Reviews]);
 
         _time.Advance(TimeSpan.FromSeconds(14));
@@ -58,7 +58,7 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
         await StartWithOneInstanceAsync();
 
         _consul.SetHealth($"[{Entry(NotRunYet)}]");
-        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == 32), "the hold to begin");
+        await UntilAsync(() => _logger.Collector.GetSnapshot().Any(r => r.Id.Id == Telemetry.MeshEventIds.ConsulHealthHeld), "the hold to begin");
         _time.Advance(TimeSpan.FromSeconds(2));
         _consul.SetHealth($"[{Entry(Passing, "reviews-2", 5002)}]");
         await UntilAsync(() => _registry.Read().Instances[Reviews] is [{ Id: "reviews-2" }], "the new passing instance to apply");
@@ -76,7 +76,7 @@ public sealed class ConsulRegistryHoldTests : IAsyncDisposable
 
         _consul.SetHealth($"[{Entry(Failed)}]");
         await UntilAsync(() => _registry.Read().Instances[Reviews].Count == 0, "the failed instance to leave rotation");
-        Assert.DoesNotContain(_logger.Collector.GetSnapshot(), r => r.Id.Id == 32);
+        Assert.DoesNotContain(_logger.Collector.GetSnapshot(), r => r.Id.Id == Telemetry.MeshEventIds.ConsulHealthHeld);
     }
 
     private static string Entry(string check, string id = "reviews-1", int port = 5001) =>
