@@ -61,11 +61,23 @@ public sealed class MeshCtlExitTests : IAsyncDisposable
 
         Assert.Equal(MeshCtl.Invalid, code);
         Assert.Equal("", output);
-        Assert.StartsWith($"error: no documents found in {_directory}", error, StringComparison.Ordinal);
+        Assert.StartsWith($"error: no documents found in {_directory} (a directory's *.yaml, *.yml and *.json files are read)", error, StringComparison.Ordinal);
         if (command == "apply")
         {
             Assert.EndsWith($"Nothing was written.{Environment.NewLine}", error, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Validate_FileWithOnlyComments_SaysNothingWasFoundInIt()
+    {
+        var file = Path.Combine(_directory, "notes.yaml");
+        File.WriteAllText(file, "# nothing here yet\n");
+
+        var (code, _, error) = Run("validate", "-f", file);
+
+        Assert.Equal(MeshCtl.Invalid, code);
+        Assert.Equal($"error: no documents found in {file}{Environment.NewLine}", error);
     }
 
     [Theory]
