@@ -37,6 +37,7 @@ public sealed class BookinfoApp : IAsyncDisposable
     public Uri ProductPageUrl => new($"http://127.0.0.1:{ProductPage.Port}/");
 
     /// <summary>Starts every service; returns once all of them listen.</summary>
+    /// <exception cref="BookinfoPortInUseException">productpage's port is taken.</exception>
     public static async Task<BookinfoApp> StartAsync(BookinfoOptions options, CancellationToken cancellationToken = default)
     {
         var ports = PickPorts(options.ProductPagePort, Topology.Length);
@@ -101,6 +102,8 @@ public sealed class BookinfoApp : IAsyncDisposable
             ["Mesh:Labels:version"] = version,
         });
         builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddConsole(o => o.FormatterName = BookinfoConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<BookinfoConsoleFormatter, BookinfoConsoleFormatterOptions>(o => o.Service = $"{service}-{version}");
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
@@ -129,7 +132,12 @@ public sealed class BookinfoApp : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Picks free loopback ports by binding port 0; the first is <paramref name="first"/> unless that is 0.</summary>
+    /// <summary>
+    /// Picks free loopback ports by binding port 0; the first is <paramref name="first"/> unless that is 0.
+    /// A <paramref name="first"/> already in use is found here, before any host starts, so it ends as one
+    /// line naming --port rather than as a host's failure to start, logged with its stack trace.
+    /// </summary>
+    /// <exception cref="BookinfoPortInUseException"><paramref name="first"/> is in use.</exception>
     private static int[] PickPorts(int first, int count)
     {
         var listeners = new List<TcpListener>();
@@ -140,6 +148,18 @@ public sealed class BookinfoApp : IAsyncDisposable
             {
                 if (i == 0 && first != 0)
                 {
+                    var own = new TcpListener(IPAddress.Loopback, first);
+                    try
+                    {
+                        own.Start();
+                    }
+                    catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
+                    {
+                        own.Dispose();
+                        throw new BookinfoPortInUseException(first, ex);
+                    }
+
+                    listeners.Add(own);
                     ports[i] = first;
                     continue;
                 }

@@ -21,10 +21,13 @@ public sealed class BookinfoOptions
     /// <summary>Gets or sets the directory where each instance persists its last good mesh state (consul registry).</summary>
     public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "bookinfo-mesh-state");
 
+    /// <summary>Gets or sets a value indicating whether <c>--help</c> was asked for: print <see cref="Usage"/> and start nothing.</summary>
+    public bool Help { get; set; }
+
     /// <summary>Gets or sets the minimum log level of the services.</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Warning;
 
-    /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--verbose</c>.</summary>
+    /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--registry R</c>, <c>--consul ADDR</c>, <c>--verbose</c>, <c>--help</c>.</summary>
     public static BookinfoOptions Parse(string[] args)
     {
         var options = new BookinfoOptions();
@@ -49,7 +52,7 @@ public sealed class BookinfoOptions
                     options.LogLevel = LogLevel.Information;
                     break;
                 case "--help" or "-h":
-                    throw new ArgumentException(Usage);
+                    return new BookinfoOptions { Help = true };
                 default:
                     throw new ArgumentException($"unknown or incomplete argument '{args[i]}'.{Environment.NewLine}{Usage}");
             }
@@ -70,13 +73,15 @@ public sealed class BookinfoOptions
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
-        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul] [--consul ADDR] [--verbose]
+        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul] [--consul ADDR] [--verbose] [--help]
           --port N          productpage's port (default 9080; 0 picks a free one)
           --config-dir DIR  the *.yaml files in DIR are the mesh config, reloaded when they change
                             (without it: no rules, round robin over reviews v1, v2 and v3)
           --registry R      static (default): instances wired in-process, config from --config-dir;
                             consul: every instance registers in Consul and reads config from its KV
           --consul ADDR     Consul's HTTP address (default: CONSUL_HTTP_ADDR, else 127.0.0.1:8500)
-          --verbose         log mesh activity (config applied or rejected, routing failures)
+          --verbose         log mesh activity (config applied, routing failures); errors are always logged
+          --help            print this and exit
+        exit codes: 0 stopped with Ctrl+C or SIGTERM, 1 could not start (--port in use), 2 bad arguments
         """;
 }

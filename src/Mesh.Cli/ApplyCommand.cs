@@ -21,6 +21,14 @@ internal static class ApplyCommand
         if (errors.Count > 0)
         {
             InputReader.PrintErrors(errors, stderr);
+            stderr.WriteLine("Nothing was written.");
+            return MeshCtl.Invalid;
+        }
+
+        if (inputs.Count == 0)
+        {
+            InputReader.PrintNothingFound(line.Files, stderr);
+            stderr.WriteLine("Nothing was written.");
             return MeshCtl.Invalid;
         }
 

@@ -17,6 +17,14 @@ internal static class DeleteCommand
             if (errors.Count > 0)
             {
                 InputReader.PrintErrors(errors, stderr);
+                stderr.WriteLine("Nothing was deleted.");
+                return MeshCtl.Invalid;
+            }
+
+            if (inputs.Count == 0)
+            {
+                InputReader.PrintNothingFound(line.Files, stderr);
+                stderr.WriteLine("Nothing was deleted.");
                 return MeshCtl.Invalid;
             }
 

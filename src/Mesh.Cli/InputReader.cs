@@ -79,6 +79,14 @@ internal static class InputReader
         return (documents, errors);
     }
 
+    /// <summary>Says that the inputs hold no document (an empty directory, say), as an error: a command given nothing has nothing to do.</summary>
+    public static void PrintNothingFound(IReadOnlyCollection<string> inputs, TextWriter stderr)
+    {
+        var where = string.Join(", ", inputs.Select(i => i == "-" ? "<stdin>" : i));
+        var hint = inputs.Any(i => i != "-" && Directory.Exists(i)) ? " (a directory's *.yaml, *.yml and *.json files are read)" : "";
+        stderr.WriteLine($"error: no documents found in {where}{hint}");
+    }
+
     public static void PrintErrors(IReadOnlyCollection<ConfigError> errors, TextWriter stderr)
     {
         foreach (var error in errors)

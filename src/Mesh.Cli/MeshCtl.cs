@@ -1,8 +1,12 @@
+using System.Reflection;
 using Mesh.Registry.Consul;
 
 namespace Mesh.Cli;
 
-/// <summary>meshctl: the command line of the mesh. Exit codes: 0 ok, 1 invalid input, 2 Consul unreachable.</summary>
+/// <summary>
+/// meshctl: the command line of the mesh. Exit codes, and no others (docs/meshctl.md): 0 ok; 1 invalid
+/// input or any other failure, printed on one line; 2 Consul unreachable or not Consul.
+/// </summary>
 internal static class MeshCtl
 {
     public const int Ok = 0;
@@ -20,6 +24,7 @@ internal static class MeshCtl
           meshctl describe service NAME             instances and health, subsets, compiled routes
           meshctl validate -f FILE|DIR|- [-f ...]   validate without Consul
           meshctl help
+          meshctl --version                         print meshctl's version
 
         KIND: virtualservice (vs) or destinationrule (dr), singular or plural.
 
@@ -30,7 +35,8 @@ internal static class MeshCtl
                            the token comes from CONSUL_HTTP_TOKEN, an https CA from CONSUL_CACERT
           --prefix P       the KV prefix of the mesh config (default: mesh/config/)
 
-        exit codes: 0 ok, 1 invalid input (every error is printed), 2 Consul unreachable.
+        exit codes: 0 ok, 1 invalid input or another failure (every error is printed),
+                    2 Consul unreachable or not a Consul agent.
         """;
 
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
@@ -42,6 +48,12 @@ internal static class MeshCtl
         {
             (args.Length == 0 ? stderr : stdout).WriteLine(UsageText);
             return args.Length == 0 ? Invalid : Ok;
+        }
+
+        if (args[0] is "--version" or "version")
+        {
+            stdout.WriteLine($"meshctl {Version}");
+            return Ok;
         }
 
         CommandLine line;
@@ -88,10 +100,24 @@ internal static class MeshCtl
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"error: {ex.Message}");
+            // A file that cannot be read, a directory that cannot be listed: the input, not meshctl.
+            stderr.WriteLine($"error: {args[0]}: {ex.Message}");
+            return Invalid;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Anything else is a bug, but it still ends with a documented exit code and one line, not a stack trace.
+            stderr.WriteLine($"error: {args[0]}: unexpected {ex.GetType().Name}: {ex.Message}");
+            stderr.WriteLine("This is a bug in Mesh; please report it with the input that caused it.");
             return Invalid;
         }
     }
+
+    /// <summary>Gets meshctl's informational version (the package version, with the commit it was built from when known).</summary>
+    public static string Version { get; } =
+        typeof(MeshCtl).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(MeshCtl).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
 
     public static int Fail(TextWriter stderr, string message)
     {

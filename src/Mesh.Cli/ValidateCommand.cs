@@ -13,6 +13,12 @@ internal static class ValidateCommand
         }
 
         var (documents, errors) = InputReader.Read(line.Files, stdin, stdout);
+        if (errors.Count == 0 && documents.Count == 0)
+        {
+            InputReader.PrintNothingFound(line.Files, stderr);
+            return MeshCtl.Invalid;
+        }
+
         if (errors.Count == 0)
         {
             errors.AddRange(MeshConfigValidator.Validate(documents.Select(d => d.Document).ToList(), line.Namespace));

@@ -33,10 +33,11 @@ internal static class MeshEventIds
     // 4xx: the static registry.
     public const int StaticConfigWatching = 400;
 
-    // 5xx: hosting: this instance's registration with Consul.
+    // 5xx: hosting: this instance's registration with Consul; the mesh at start.
     public const int ConsulRegistered = 500;
     public const int ConsulRegistrationForgotten = 501;
     public const int ConsulDeregistered = 502;
     public const int ConsulDeregisterFailed = 503;
     public const int ConsulRegistrationCheckFailed = 504;
+    public const int NoMeshServicesConfigured = 510;
 }

@@ -241,6 +241,25 @@ public class RingHashLoadBalancerTests
         Assert.Equal("s=0000000100000002; Max-Age=90; HttpOnly", setCookie);
     }
 
+    [Theory]
+    [InlineData(0, "s=0000000100000002; HttpOnly")]
+    [InlineData(500, "s=0000000100000002; Max-Age=1; HttpOnly")]
+    [InlineData(1500, "s=0000000100000002; Max-Age=1; HttpOnly")]
+    public void Pick_GeneratedCookieTtl_ZeroIsASessionCookieAndFractionsAreDropped(int ttlMilliseconds, string expected)
+    {
+        var endpoints = TestEndpoints.Create(3);
+        var balancer = new RingHashLoadBalancer(endpoints, HashKeySource.Cookie, "s", 1024, "127.0.0.1", new ScriptedRandom(1, 2))
+        {
+            Cookie = new HttpCookie { Name = "s", Ttl = TimeSpan.FromMilliseconds(ttlMilliseconds) },
+        };
+        var request = TestEndpoints.Request();
+
+        balancer.Pick(request, endpoints);
+
+        Assert.True(request.Options.TryGetValue(RingHashLoadBalancer.GeneratedCookie, out var setCookie));
+        Assert.Equal(expected, setCookie);
+    }
+
     private static RingHashLoadBalancer Header(MeshEndpoint[] endpoints, IMeshRandom? random = null) =>
         new(endpoints, HashKeySource.Header, "x-user", RingHashLoadBalancer.DefaultMinimumRingSize, "127.0.0.1", random ?? new ScriptedRandom());
 

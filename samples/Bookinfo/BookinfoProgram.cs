@@ -1,0 +1,71 @@
+namespace Bookinfo;
+
+/// <summary>The command line: parse, start every service, print where they listen, run until stopped.</summary>
+/// <remarks>Exit codes: 0 stopped (or <c>--help</c>), 1 could not start (productpage's port in use), 2 bad arguments.</remarks>
+internal static class BookinfoProgram
+{
+    public const int Ok = 0;
+    public const int StartFailed = 1;
+    public const int BadArguments = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken stop)
+    {
+        BookinfoOptions options;
+        try
+        {
+            options = BookinfoOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            stderr.WriteLine(ex.Message);
+            return BadArguments;
+        }
+
+        if (options.Help)
+        {
+            stdout.WriteLine(BookinfoOptions.Usage);
+            return Ok;
+        }
+
+        BookinfoApp app;
+        try
+        {
+            app = await BookinfoApp.StartAsync(options, stop).ConfigureAwait(false);
+        }
+        catch (BookinfoPortInUseException ex)
+        {
+            stderr.WriteLine(ex.Message);
+            return StartFailed;
+        }
+
+        await using (app.ConfigureAwait(false))
+        {
+            foreach (var instance in app.Instances)
+            {
+                stdout.WriteLine($"{instance.InstanceId,-24} http://127.0.0.1:{instance.Port}");
+            }
+
+            stdout.WriteLine();
+            stdout.WriteLine($"Bookinfo is up: {app.ProductPageUrl}productpage");
+            stdout.WriteLine(options.Registry == "consul"
+                ? "Registry: Consul. Each instance registered itself; apply config with: meshctl apply -f samples/Bookinfo/networking/destination-rule-all.yaml"
+                : options.ConfigDirectory is null
+                    ? "No mesh config: reviews round robins over v1, v2 and v3. Start with --config-dir DIR to route."
+                    : $"Mesh config: *.yaml in {Path.GetFullPath(options.ConfigDirectory)} (reloaded on change).");
+            stdout.WriteLine("Press Ctrl+C to stop.");
+
+            // Each host's console lifetime takes SIGTERM (kill, docker stop) and only asks its host to stop:
+            // stop them all then, as Ctrl+C does.
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var onStop = stop.Register(() => stopped.TrySetResult());
+            foreach (var instance in app.Instances)
+            {
+                instance.App.Lifetime.ApplicationStopping.Register(() => stopped.TrySetResult());
+            }
+
+            await stopped.Task.ConfigureAwait(false);
+        }
+
+        return Ok;
+    }
+}
