@@ -1,0 +1,179 @@
+using Grpc.Core;
+using Grpc.Net.Client.Balancer;
+using Mesh.Resilience;
+using Mesh.Routing;
+using Mesh.Runtime;
+using Mesh.Snapshot;
+
+namespace Mesh.Grpc;
+
+/// <summary>
+/// Routes each call of a mesh channel, as Envoy's router would route it (gRFC A28): it reads the live route table
+/// (so a routing-only change applies to the next call, without reconnecting), matches the call's path
+/// (<c>/pkg.Service/Method</c>) and metadata, injects the route's abort fault, chooses a weighted destination, and
+/// picks an endpoint of that cluster by the cluster's load balancer among those outlier detection left and whose
+/// subchannel is READY. Immutable over one set of READY subchannels; the balancer makes a new one when they change.
+/// </summary>
+internal sealed class MeshPicker : SubchannelPicker
+{
+    private readonly MeshSnapshotProvider _provider;
+    private readonly GrpcTarget _target;
+    private readonly Dictionary<(string Host, int Port), Subchannel> _ready;
+    private readonly SubchannelStates _states;
+    private readonly LogicalUris _uris;
+    private Lookup? _lookup;
+
+    public MeshPicker(MeshSnapshotProvider provider, GrpcTarget target, IReadOnlyList<Subchannel> ready, SubchannelStates states, LogicalUris uris)
+    {
+        _provider = provider;
+        _target = target;
+        _states = states;
+        _uris = uris;
+        _ready = new Dictionary<(string, int), Subchannel>(ready.Count);
+        foreach (var subchannel in ready)
+        {
+            if (subchannel.CurrentAddress is { } address)
+            {
+                _ready[(address.EndPoint.Host, address.EndPoint.Port)] = subchannel;
+            }
+        }
+    }
+
+    public override PickResult Pick(PickContext context)
+    {
+        var request = context.Request;
+        if (request?.RequestUri is null)
+        {
+            return PickResult.ForFailure(new Status(StatusCode.Internal, "Mesh: the call has no request to route."));
+        }
+
+        // One volatile read of the table; the service's routes are looked up again only when the table changed.
+        var table = _provider.Routes;
+        var lookup = Volatile.Read(ref _lookup);
+        if (lookup is null || !ReferenceEquals(lookup.Table, table))
+        {
+            lookup = new Lookup(table, table.TryGetService(_target.Host, out var found) ? found : null);
+            Volatile.Write(ref _lookup, lookup);
+        }
+
+        if (lookup.Service is not { } service)
+        {
+            return Unavailable($"'{_target.Host}' is not a mesh service");
+        }
+
+        // Route as a request to the target: the authority is the target's, as behind a sidecar.
+        request.RequestUri = _uris.For(request.RequestUri);
+        if (request.Headers.Host is null)
+        {
+            request.Headers.Host = _target.Authority;
+        }
+
+        var route = service.Match(request, out _);
+        if (route is null)
+        {
+            return Unavailable($"route_not_found: no route of {service.VirtualService} matched {request.RequestUri.AbsolutePath}");
+        }
+
+        // Faults run before the router, as Envoy's fault filter does: an abort answers without an upstream, and is not retried.
+        if (route.Policy?.Fault is { } fault && (fault.AbortGrpcStatus > 0 || fault.AbortStatus != 0) && FaultPolicy.Roll(fault.AbortPercent, table.Random))
+        {
+            var code = fault.AbortGrpcStatus > 0 ? (StatusCode)fault.AbortGrpcStatus : GrpcStatusMapping.FromHttp(fault.AbortStatus);
+            return PickResult.ForDrop(new Status(code, "fault filter abort"));
+        }
+
+        var target = route.ChooseTarget(table.Random);
+        if (target is null)
+        {
+            return Unavailable("no_healthy_upstream: every destination of the route has weight 0");
+        }
+
+        var cluster = target.Cluster;
+        if (cluster.IsCold)
+        {
+            // The resolver is loading the cluster's instances; it publishes when they are in, and the balancer makes a new picker.
+            return PickResult.ForQueue();
+        }
+
+        var available = cluster.Available;
+        if (available.Length == 0)
+        {
+            return Unavailable($"no_healthy_upstream: cluster {cluster.Name} has no healthy endpoint");
+        }
+
+        if (cluster.Limits is { } limits && limits.Active >= Math.Min(limits.MaxRequests, limits.MaxInFlightOrPending))
+        {
+            return Unavailable($"upstream_overflow: cluster {cluster.Name} is at its max_requests limit");
+        }
+
+        var endpoint = PickReady(request, cluster, available, out var wait);
+
+        // A retry tries up to 5 picks for an endpoint other than the last attempt's (Envoy's previous-hosts predicate).
+        if (GrpcAttempts.Current is { } attempts)
+        {
+            for (var i = 0; i < 4 && endpoint is not null && endpoint == attempts.Previous; i++)
+            {
+                endpoint = PickReady(request, cluster, available, out wait);
+            }
+
+            attempts.Previous = endpoint;
+        }
+
+        if (endpoint is null)
+        {
+            return wait ? PickResult.ForQueue() : Unavailable($"no_healthy_upstream: no endpoint of cluster {cluster.Name} is reachable");
+        }
+
+        var call = new MeshGrpcCall(cluster, endpoint);
+        request.Options.Set(MeshGrpcCall.Key, call);
+        return PickResult.ForSubchannel(_ready[(endpoint.Address, endpoint.Port)], call);
+    }
+
+    /// <summary>Picks by the cluster's load balancer among the available endpoints whose subchannel is READY; when none is, says whether one is still connecting.</summary>
+    private MeshEndpoint? PickReady(HttpRequestMessage request, ClusterState cluster, MeshEndpoint[] available, out bool wait)
+    {
+        wait = false;
+        var ready = 0;
+        foreach (var endpoint in available)
+        {
+            ready += _ready.ContainsKey((endpoint.Address, endpoint.Port)) ? 1 : 0;
+        }
+
+        if (ready == available.Length)
+        {
+            return cluster.LoadBalancer.Pick(request, available);
+        }
+
+        if (ready > 0)
+        {
+            // Some endpoints are still connecting (or failed): pick among the others. Allocates, while that lasts.
+            var subset = new MeshEndpoint[ready];
+            var n = 0;
+            foreach (var endpoint in available)
+            {
+                if (_ready.ContainsKey((endpoint.Address, endpoint.Port)))
+                {
+                    subset[n++] = endpoint;
+                }
+            }
+
+            return cluster.LoadBalancer.Pick(request, subset);
+        }
+
+        // None is READY: wait while one is connecting (or not published yet), fail when all failed.
+        foreach (var endpoint in available)
+        {
+            if (_states.Get(endpoint.Address, endpoint.Port) is not ConnectivityState.TransientFailure)
+            {
+                wait = true;
+                break;
+            }
+        }
+
+        return null;
+    }
+
+    private static PickResult Unavailable(string reason) => PickResult.ForFailure(new Status(StatusCode.Unavailable, "Mesh: " + reason));
+
+    /// <summary>The service's routes in one route table.</summary>
+    private sealed record Lookup(RouteTable Table, ServiceRoutes? Service);
+}

@@ -1,0 +1,278 @@
+using Grpc.Core;
+using Mesh.Grpc.Tests.Protos;
+using Mesh.Tests;
+using Microsoft.Extensions.DependencyInjection;
+using static Mesh.Grpc.Tests.GrpcYaml;
+
+namespace Mesh.Grpc.Tests;
+
+/// <summary>
+/// Each call of a mesh channel routed as Envoy would route it (gRFC A28), end to end: a gRPC client of the app's
+/// client factory with <c>.AddMesh()</c>, the static registry, and real Grpc.AspNetCore backends on loopback. Where
+/// picks must be exact, the test waits until every subchannel is READY and scripts the random.
+/// </summary>
+public sealed class MeshPickerTests : IAsyncLifetime
+{
+    private GrpcBackend _a = null!;
+    private GrpcBackend _b = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _a = await GrpcBackend.StartAsync("a");
+        _b = await GrpcBackend.StartAsync("b");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Pick_RouteByMethod_EachMethodGoesToItsSubset()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - match: [{ uri: { exact: /mesh.test.v1.Echo/Other } }]
+                  route: [{ destination: { host: reviews, subset: v2 } }]
+                - route: [{ destination: { host: reviews, subset: v1 } }]
+                """)),
+            _a,
+            _b);
+
+        var say = await mesh.Client.SayAsync(new EchoRequest(), cancellationToken: Ct);
+        var other = await mesh.Client.OtherAsync(new EchoRequest(), cancellationToken: Ct);
+
+        Assert.Equal(("a", "b"), (say.Server, other.Server));
+
+        // The upstream sees the logical authority, as behind a sidecar.
+        Assert.Equal("reviews:9080", other.Authority);
+    }
+
+    [Fact]
+    public async Task Pick_RouteByMetadata_HeaderMatchDecides()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - match: [{ headers: { end-user: { exact: jason } } }]
+                  route: [{ destination: { host: reviews, subset: v2 } }]
+                - route: [{ destination: { host: reviews, subset: v1 } }]
+                """)),
+            _a,
+            _b);
+
+        Assert.Equal("b", await mesh.SayAsync(("end-user", "jason")));
+        Assert.Equal("a", await mesh.SayAsync(("end-user", "kim")));
+        Assert.Equal("a", await mesh.SayAsync());
+    }
+
+    [Fact]
+    public async Task Pick_WeightedSubsets_ExactWithScriptedRandom()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - route:
+                  - { destination: { host: reviews, subset: v1 }, weight: 25 }
+                  - { destination: { host: reviews, subset: v2 }, weight: 75 }
+                """)),
+            _a,
+            _b);
+        await mesh.ConnectAsync(2);
+
+        // One roll in [0, 100) per call: below 25 is v1.
+        mesh.Random.Enqueue(0, 30, 99, 24, 25);
+        List<string> servers = [];
+        for (var i = 0; i < 5; i++)
+        {
+            servers.Add(await mesh.SayAsync());
+        }
+
+        Assert.Equal(["a", "b", "b", "a", "b"], servers);
+        Assert.Equal(0, mesh.Random.Remaining);
+    }
+
+    [Fact]
+    public async Task Pick_RoundRobin_AlternatesBetweenEndpoints()
+    {
+        await using var mesh = GrpcMesh.Start(Rule(), _a, _b);
+        await mesh.ConnectAsync(2);
+
+        List<string> servers = [];
+        for (var i = 0; i < 4; i++)
+        {
+            servers.Add(await mesh.SayAsync());
+        }
+
+        Assert.NotEqual(servers[0], servers[1]);
+        Assert.Equal(servers[0], servers[2]);
+        Assert.Equal(servers[1], servers[3]);
+    }
+
+    /// <summary>
+    /// Grpc.Net.Client ends a call tracker when the response headers arrive, even for a stream; the mesh counts a call
+    /// to the end of its response, so an open stream still counts against its endpoint.
+    /// </summary>
+    [Fact]
+    public async Task Pick_LeastRequest_OpenStreamCountsUntilItEnds()
+    {
+        await using var mesh = GrpcMesh.Start(Rule("loadBalancer: { simple: LEAST_REQUEST }"), _a, _b);
+        await mesh.ConnectAsync(2);
+        var endpoints = mesh.Cluster(ReviewsAll).Endpoints;
+        var a = Array.FindIndex(endpoints, e => e.Port == _a.Port);
+
+        // Two choices: a first, then the other one (b); equal counts keep the first.
+        mesh.Random.Enqueue(a, 0);
+        using var stream = mesh.Client.Stream(new EchoRequest { Count = -1 }, cancellationToken: Ct);
+        Assert.True(await stream.ResponseStream.MoveNext(Ct));
+        Assert.Equal("a", stream.ResponseStream.Current.Server);
+        Assert.Equal(1, endpoints[a].State.ActiveRequests);
+
+        // a has a stream open, b none: b wins, whichever comes first.
+        mesh.Random.Enqueue(a, 0);
+        Assert.Equal("b", await mesh.SayAsync());
+
+        stream.Dispose();
+        await Eventually.WaitAsync(() => endpoints[a].State.ActiveRequests == 0, "the closed stream to stop counting against a");
+        Assert.All(endpoints, e => Assert.Equal(0, e.State.ActiveRequests));
+    }
+
+    [Fact]
+    public async Task Pick_ServerStreaming_MessagesPassThroughInOrder()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v2")), _a, _b);
+
+        using var call = mesh.Client.Stream(new EchoRequest { Text = "m", Count = 5 }, cancellationToken: Ct);
+        List<string> texts = [];
+        await foreach (var reply in call.ResponseStream.ReadAllAsync(Ct))
+        {
+            Assert.Equal("b", reply.Server);
+            texts.Add(reply.Text);
+        }
+
+        Assert.Equal(["m 0", "m 1", "m 2", "m 3", "m 4"], texts);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
+    public async Task Pick_ClientStreamingAndBidi_PassThrough()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v2")), _a, _b);
+
+        using var collect = mesh.Client.Collect(cancellationToken: Ct);
+        foreach (var text in new[] { "x", "y", "z" })
+        {
+            await collect.RequestStream.WriteAsync(new EchoRequest { Text = text }, Ct);
+        }
+
+        await collect.RequestStream.CompleteAsync();
+        var collected = await collect;
+        Assert.Equal(("b", "x,y,z"), (collected.Server, collected.Text));
+
+        using var chat = mesh.Client.Chat(cancellationToken: Ct);
+        await chat.RequestStream.WriteAsync(new EchoRequest { Text = "ping" }, Ct);
+        Assert.True(await chat.ResponseStream.MoveNext(Ct));
+        Assert.Equal(("b", "ping"), (chat.ResponseStream.Current.Server, chat.ResponseStream.Current.Text));
+        await chat.RequestStream.CompleteAsync();
+        Assert.False(await chat.ResponseStream.MoveNext(Ct));
+    }
+
+    [Theory]
+    [InlineData("grpcStatus: UNAVAILABLE", StatusCode.Unavailable)]
+    [InlineData("grpcStatus: PERMISSION_DENIED", StatusCode.PermissionDenied)]
+    [InlineData("httpStatus: 404", StatusCode.Unimplemented)] // gRPC's HTTP to status mapping
+    [InlineData("httpStatus: 503", StatusCode.Unavailable)]
+    [InlineData("httpStatus: 500", StatusCode.Unknown)]
+    public async Task Pick_FaultAbort_AnswersTheStatusWithoutAnUpstreamAndIsNotRetried(string abort, StatusCode expected)
+    {
+        // Istio's default retry policy retries UNAVAILABLE: an abort must not be.
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v1", $"fault: {{ abort: {{ {abort}, percentage: {{ value: 100 }} }} }}")), _a, _b);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => mesh.SayAsync());
+
+        Assert.Equal(expected, error.StatusCode);
+        Assert.Equal("fault filter abort", error.Status.Detail);
+        Assert.Equal(0, _a.Calls + _b.Calls);
+    }
+
+    [Fact]
+    public async Task Pick_SubsetWithoutEndpoints_UnavailableNoHealthyUpstream()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - match: [{ uri: { exact: /mesh.test.v1.Echo/Other } }]
+                  route: [{ destination: { host: reviews, subset: v1 } }]
+                - route: [{ destination: { host: reviews, subset: v3 } }]
+                """)),
+            _a,
+            _b);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => mesh.SayAsync());
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("no_healthy_upstream", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains(GrpcYaml.ReviewsV1.Replace("v1", "v3", StringComparison.Ordinal), error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pick_NoRouteMatches_UnavailableRouteNotFound()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - match: [{ uri: { prefix: /other.Service/ } }]
+                  route: [{ destination: { host: reviews, subset: v1 } }]
+                """)),
+            _a,
+            _b);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => mesh.SayAsync());
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("route_not_found", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>An endpoint failing with INTERNAL (a 5xx as Envoy maps gRPC statuses) is ejected; the next calls go to the other.</summary>
+    [Fact]
+    public async Task Pick_OutlierDetection_EndpointFailingWithInternalIsEjected()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Rule("loadBalancer: { simple: RANDOM }, outlierDetection: { consecutive5xxErrors: 1, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 100 }"),
+            _a,
+            _b);
+        await mesh.ConnectAsync(2);
+        var endpoints = mesh.Cluster(ReviewsAll).Endpoints;
+        var a = Array.FindIndex(endpoints, e => e.Port == _a.Port);
+
+        _a.FailNext(StatusCode.Internal);
+        mesh.Random.Enqueue(a);
+        var error = await Assert.ThrowsAsync<RpcException>(() => mesh.SayAsync());
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.True(endpoints[a].State.IsEjected);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("b", await mesh.SayAsync());
+        }
+
+        // When the ejection time is up, a is back.
+        mesh.Time.Advance(TimeSpan.FromSeconds(40));
+        await Eventually.WaitAsync(() => !endpoints[a].State.IsEjected, "a to return after its ejection");
+        mesh.Random.Enqueue(a);
+        Assert.Equal("a", await mesh.SayAsync());
+    }
+
+    [Fact]
+    public async Task Pick_ConfigChangesBetweenTwoCalls_NextCallOnTheSameChannelFollowsIt()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v1")), _a, _b);
+        var client = mesh.Client;
+        Assert.Equal("a", (await client.SayAsync(new EchoRequest(), cancellationToken: Ct)).Server);
+
+        await mesh.ApplyAsync(Yaml(Rule(), AllTo("v2")));
+
+        Assert.Equal("b", (await client.SayAsync(new EchoRequest(), cancellationToken: Ct)).Server);
+        var factory = mesh.Services.GetServices<global::Grpc.Net.Client.Balancer.LoadBalancerFactory>().OfType<MeshLoadBalancerFactory>().Single();
+        Assert.Single(factory.Balancers);
+    }
+}
