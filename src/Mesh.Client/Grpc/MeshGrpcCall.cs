@@ -46,8 +46,9 @@ internal sealed class MeshGrpcCall : ISubchannelCallTracker
     /// </summary>
     public static bool IsBalanced(HttpRequestMessage request, out MeshGrpcCall? call)
     {
+        // gRPC calls are HTTP/2 (or 3) POSTs: other requests are told apart without touching Options, which allocates on first use.
         call = null;
-        if (!request.Options.TryGetValue(SubchannelKey, out _))
+        if (request.Version.Major < 2 || request.Method != HttpMethod.Post || !request.Options.TryGetValue(SubchannelKey, out _))
         {
             return false;
         }
