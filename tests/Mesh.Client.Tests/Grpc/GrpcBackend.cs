@@ -151,6 +151,12 @@ internal sealed class GrpcBackend : IAsyncDisposable
                     await responseStream.WriteAsync(new EchoReply(reply) { Text = $"{request.Text} {i}" }, context.CancellationToken);
                 }
 
+                // "fail" fails the stream after its messages: the status comes in trailers, not trailers-only.
+                if (request.Text == "fail")
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable, $"{backend.Name} failed after {request.Count} message(s)"));
+                }
+
                 // A stream held open (count < 0) ends when the caller goes away.
                 if (request.Count < 0)
                 {

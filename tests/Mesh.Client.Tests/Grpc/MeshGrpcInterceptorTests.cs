@@ -107,6 +107,26 @@ public sealed class MeshGrpcInterceptorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retry_PerTryTimeout_RetriedOnAnotherEndpoint()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule("loadBalancer: { simple: RANDOM }"), Routes("- route: [{ destination: { host: reviews } }]\n  retries: { attempts: 2, perTryTimeout: 300ms, retryOn: reset }")),
+            _a,
+            _b);
+        await ConnectAsync(mesh);
+        var endpoints = mesh.Cluster(ReviewsAll).Endpoints;
+        var (a, b) = (Array.FindIndex(endpoints, e => e.Port == _a.Port), Array.FindIndex(endpoints, e => e.Port == _b.Port));
+        _a.Hang = true;
+        mesh.Random.Enqueue(a, 0, a, b);
+
+        var reply = await mesh.Client.SayAsync(new EchoRequest(), cancellationToken: Ct);
+
+        Assert.Equal("b", reply.Server);
+        Assert.InRange(reply.DeadlineMs, 0, 300);
+        Assert.Equal((1, 1), (_a.Calls, _b.Calls));
+    }
+
+    [Fact]
     public async Task Retry_AttemptsUsedUp_LastStatusStands()
     {
         await using var mesh = GrpcMesh.Start(Yaml(Rule(), Routes("- route: [{ destination: { host: reviews } }]\n  retries: { attempts: 3, retryOn: unavailable }")), _a, _b);

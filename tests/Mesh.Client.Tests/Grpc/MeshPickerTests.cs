@@ -262,6 +262,68 @@ public sealed class MeshPickerTests : IAsyncLifetime
         Assert.Equal("a", await mesh.SayAsync());
     }
 
+    /// <summary>The status of a stream that failed after a message comes in its trailers; outlier detection reads it there too.</summary>
+    [Fact]
+    public async Task Pick_OutlierDetection_StatusInTrailersAfterAMessageCounts()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Rule("loadBalancer: { simple: RANDOM }, outlierDetection: { consecutive5xxErrors: 1, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 100 }"),
+            _a,
+            _b);
+        await mesh.ConnectAsync(2);
+        var endpoints = mesh.Cluster(ReviewsAll).Endpoints;
+        var a = Array.FindIndex(endpoints, e => e.Port == _a.Port);
+
+        mesh.Random.Enqueue(a);
+        using var call = mesh.Client.Stream(new EchoRequest { Text = "fail", Count = 1 }, cancellationToken: Ct);
+        Assert.True(await call.ResponseStream.MoveNext(Ct));
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(Ct));
+
+        // After a message was delivered the call is not retried, though Istio's default retries UNAVAILABLE.
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal(1, _a.Received.Count(c => c.Method == "Stream"));
+        Assert.True(endpoints[a].State.IsEjected);
+    }
+
+    [Fact]
+    public async Task Pick_ConsistentHashOnMetadata_SameKeySameEndpoint()
+    {
+        await using var mesh = GrpcMesh.Start(Rule("loadBalancer: { consistentHash: { httpHeaderName: x-user } }"), _a, _b);
+        await mesh.ConnectAsync(2);
+
+        var byUser = new Dictionary<string, string>();
+        for (var round = 0; round < 3; round++)
+        {
+            for (var user = 0; user < 16; user++)
+            {
+                var server = await mesh.SayAsync(("x-user", $"user-{user}"));
+                Assert.Equal(byUser.GetValueOrDefault($"user-{user}", server), server);
+                byUser[$"user-{user}"] = server;
+            }
+        }
+
+        // 16 keys all on one of two endpoints would be a 1 in 32768 chance.
+        Assert.Equal(["a", "b"], byUser.Values.Distinct().Order());
+    }
+
+    [Fact]
+    public async Task Pick_ClusterAtMaxRequests_UnavailableUpstreamOverflow()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule("connectionPool: { http: { http2MaxRequests: 1 } }"), AllTo("v1")), _a, _b);
+        await mesh.ConnectAsync(1);
+        _a.Hang = true;
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var first = mesh.Client.SayAsync(new EchoRequest(), cancellationToken: held.Token);
+        await _a.WaitForActiveAsync(1);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => mesh.SayAsync());
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("upstream_overflow", error.Status.Detail, StringComparison.Ordinal);
+        await held.CancelAsync();
+        await Assert.ThrowsAsync<RpcException>(() => first.ResponseAsync);
+    }
+
     [Fact]
     public async Task Pick_ConfigChangesBetweenTwoCalls_NextCallOnTheSameChannelFollowsIt()
     {
