@@ -18,6 +18,9 @@ internal sealed class GrpcCallPlan
 
     private const string DropTrailer = "grpc-internal-drop-request";
 
+    /// <summary>How early Grpc.Net.Client's deadline timer may fire (it rounds to whole milliseconds and timers are coarse).</summary>
+    private static readonly TimeSpan DeadlineSkew = TimeSpan.FromMilliseconds(50);
+
     private readonly RoutePolicy? _policy;
     private readonly IMeshRandom _random;
     private readonly TimeProvider _time;
@@ -59,12 +62,12 @@ internal sealed class GrpcCallPlan
     public bool ShouldRetry(RpcException error, int retries, DateTime? attemptDeadline)
     {
         if (_policy is not { } policy || retries >= MaxRetries || Options.CancellationToken.IsCancellationRequested ||
-            error.Trailers.GetValue(DropTrailer) is not null || (Deadline is { } deadline && Now >= deadline))
+            error.Trailers.GetValue(DropTrailer) is not null || (Deadline is { } deadline && Now >= deadline - DeadlineSkew))
         {
             return false;
         }
 
-        if (error.StatusCode == StatusCode.DeadlineExceeded && attemptDeadline is { } perTry && perTry != Deadline && Now >= perTry)
+        if (error.StatusCode == StatusCode.DeadlineExceeded && attemptDeadline is { } perTry && perTry != Deadline && Now >= perTry - DeadlineSkew)
         {
             return policy.Conditions.ShouldRetry(UpstreamFailure.PerTryTimeout);
         }

@@ -43,6 +43,20 @@ public sealed class MeshGrpcInterceptorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Timeout_ClientStreaming_ServerSeesTheRouteDeadline()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v1", "timeout: 5s")), _a, _b);
+
+        using var call = mesh.Client.Collect(cancellationToken: Ct);
+        await call.RequestStream.WriteAsync(new EchoRequest { Text = "x" }, Ct);
+        await call.RequestStream.CompleteAsync();
+        var reply = await call;
+
+        Assert.Equal(("a", "x"), (reply.Server, reply.Text));
+        Assert.InRange(reply.DeadlineMs, 2000, 5000);
+    }
+
+    [Fact]
     public async Task Timeout_RouteTimeoutPasses_DeadlineExceeded()
     {
         _a.Hang = true;
@@ -124,6 +138,21 @@ public sealed class MeshGrpcInterceptorTests : IAsyncLifetime
         Assert.Equal("b", reply.Server);
         Assert.InRange(reply.DeadlineMs, 0, 300);
         Assert.Equal((1, 1), (_a.Calls, _b.Calls));
+    }
+
+    [Fact]
+    public async Task Retry_BlockingUnaryCall_RetriedToo()
+    {
+        await using var mesh = GrpcMesh.Start(Rule(), _a, _b);
+        await ConnectAsync(mesh);
+        _a.FailNext(StatusCode.Unavailable);
+        _b.FailNext(StatusCode.Unavailable);
+
+        // Off the test's thread: a blocking call blocks it.
+        var reply = await Task.Run(() => mesh.Client.Say(new EchoRequest { Text = "sync" }, cancellationToken: Ct), Ct);
+
+        Assert.Equal("sync", reply.Text);
+        Assert.Equal(3, _a.Calls + _b.Calls);
     }
 
     [Fact]
