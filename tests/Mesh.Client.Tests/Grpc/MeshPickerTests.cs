@@ -324,6 +324,29 @@ public sealed class MeshPickerTests : IAsyncLifetime
         await Assert.ThrowsAsync<RpcException>(() => first.ResponseAsync);
     }
 
+    /// <summary>Kestrel allows 100 streams on an HTTP/2 connection: more calls in flight to one endpoint need a second connection.</summary>
+    [Fact]
+    public async Task Pick_150CallsInFlightToOneEndpoint_AllReachIt()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v1")), _a, _b);
+        await mesh.ConnectAsync(1);
+        _a.Hang = true;
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        var calls = Enumerable.Range(0, 150).Select(_ => mesh.Client.SayAsync(new EchoRequest(), cancellationToken: held.Token)).ToList();
+        await _a.WaitForActiveAsync(150);
+        Assert.Equal(150, mesh.Cluster(ReviewsV1).Endpoints.Single().State.ActiveRequests);
+
+        await held.CancelAsync();
+        foreach (var call in calls)
+        {
+            await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+            call.Dispose();
+        }
+
+        await Eventually.WaitAsync(() => mesh.Cluster(ReviewsV1).Endpoints.Single().State.ActiveRequests == 0, "the cancelled calls to stop counting");
+    }
+
     [Fact]
     public async Task Pick_ConfigChangesBetweenTwoCalls_NextCallOnTheSameChannelFollowsIt()
     {
