@@ -57,6 +57,10 @@ internal sealed class MeshGrpcInterceptor : Interceptor
             catch (RpcException ex) when (plan.ShouldRetry(ex, retries, attemptDeadline))
             {
             }
+            catch (RpcException ex) when (MeshGrpcFailures.WithReason(ex) is { } named)
+            {
+                throw named;
+            }
 
             plan.BackoffAsync(retries).GetAwaiter().GetResult();
         }
@@ -86,7 +90,7 @@ internal sealed class MeshGrpcInterceptor : Interceptor
         return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options);
     }
 
-    /// <summary>Matches the call's route; null when the target is not a mesh service or no route matches (the picker answers those).</summary>
+    /// <summary>Matches the call's route; null when the target is not a mesh service (the picker answers that).</summary>
     private GrpcCallPlan? Plan(IMethod method, CallOptions options)
     {
         var table = _provider.Routes;
@@ -117,13 +121,8 @@ internal sealed class MeshGrpcInterceptor : Interceptor
                 }
             }
 
-            var route = service.Match(request, out _);
-            if (route is null)
-            {
-                return null;
-            }
-
-            policy = route.Policy;
+            // No route: the picker fails the call (route_not_found); the plan only names the reason.
+            policy = service.Match(request, out _)?.Policy;
         }
 
         return new GrpcCallPlan(policy, options, table.Random, _time);

@@ -78,7 +78,7 @@ internal sealed class MeshPicker : SubchannelPicker
         if (route.Policy?.Fault is { } fault && (fault.AbortGrpcStatus > 0 || fault.AbortStatus != 0) && FaultPolicy.Roll(fault.AbortPercent, table.Random))
         {
             var code = fault.AbortGrpcStatus > 0 ? (StatusCode)fault.AbortGrpcStatus : GrpcStatusMapping.FromHttp(fault.AbortStatus);
-            return PickResult.ForDrop(new Status(code, "fault filter abort"));
+            return PickResult.ForDrop(new Status(code, MeshGrpcFailures.FaultAbortDetail));
         }
 
         var target = route.ChooseTarget(table.Random);
@@ -172,7 +172,7 @@ internal sealed class MeshPicker : SubchannelPicker
         return null;
     }
 
-    private static PickResult Unavailable(string reason) => PickResult.ForFailure(new Status(StatusCode.Unavailable, "Mesh: " + reason));
+    private static PickResult Unavailable(string reason) => PickResult.ForFailure(new Status(StatusCode.Unavailable, MeshGrpcFailures.DetailPrefix + reason));
 
     /// <summary>The service's routes in one route table.</summary>
     private sealed record Lookup(RouteTable Table, ServiceRoutes? Service);

@@ -62,6 +62,10 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
             {
                 call.Dispose();
             }
+            catch (RpcException ex) when (MeshGrpcFailures.WithReason(ex) is { } named)
+            {
+                throw named;
+            }
 
             await _plan.BackoffAsync(_retries++).ConfigureAwait(false);
             StartAttempt();

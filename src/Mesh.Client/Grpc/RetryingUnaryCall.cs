@@ -53,6 +53,10 @@ internal sealed class RetryingUnaryCall<TRequest, TResponse>
             {
                 call.Dispose();
             }
+            catch (RpcException ex) when (MeshGrpcFailures.WithReason(ex) is { } named)
+            {
+                throw named;
+            }
 
             await _plan.BackoffAsync(retries).ConfigureAwait(false);
         }

@@ -193,6 +193,7 @@ public sealed class MeshPickerTests : IAsyncLifetime
 
         Assert.Equal(expected, error.StatusCode);
         Assert.Equal("fault filter abort", error.Status.Detail);
+        Assert.Equal("fault_abort", error.Trailers.GetValue("x-mesh-reason"));
         Assert.Equal(0, _a.Calls + _b.Calls);
     }
 
@@ -211,7 +212,8 @@ public sealed class MeshPickerTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<RpcException>(() => mesh.SayAsync());
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-        Assert.Contains("no_healthy_upstream", error.Status.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("Mesh: no_healthy_upstream:", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("no_healthy_upstream", error.Trailers.GetValue("x-mesh-reason"));
         Assert.Contains(GrpcYaml.ReviewsV1.Replace("v1", "v3", StringComparison.Ordinal), error.Status.Detail, StringComparison.Ordinal);
     }
 
@@ -229,7 +231,8 @@ public sealed class MeshPickerTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<RpcException>(() => mesh.SayAsync());
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-        Assert.Contains("route_not_found", error.Status.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("Mesh: route_not_found:", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("route_not_found", error.Trailers.GetValue("x-mesh-reason"));
     }
 
     /// <summary>An endpoint failing with INTERNAL (a 5xx as Envoy maps gRPC statuses) is ejected; the next calls go to the other.</summary>
@@ -319,7 +322,8 @@ public sealed class MeshPickerTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<RpcException>(() => mesh.SayAsync());
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-        Assert.Contains("upstream_overflow", error.Status.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("Mesh: upstream_overflow:", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("upstream_overflow", error.Trailers.GetValue("x-mesh-reason"));
         await held.CancelAsync();
         await Assert.ThrowsAsync<RpcException>(() => first.ResponseAsync);
     }
