@@ -32,8 +32,17 @@ internal sealed partial class MeshResolver : Resolver
         _logger = loggerFactory.CreateLogger<MeshResolver>();
     }
 
+    /// <summary>Gets the reason every call of the channel fails with, when the channel cannot be a mesh channel; null when it can.</summary>
+    public string? Refuse { get; init; }
+
     public override void Start(Action<ResolverResult> listener)
     {
+        if (Refuse is { } reason)
+        {
+            listener(ResolverResult.ForFailure(new Status(StatusCode.Unavailable, reason)));
+            return;
+        }
+
         _listener = listener;
         _subscription = ChangeToken.OnChange(_provider.GetChangeToken, Publish);
         Publish();

@@ -11,6 +11,12 @@ internal sealed class MeshResolverFactory(MeshSnapshotProvider provider) : Resol
     public override Resolver Create(ResolverOptions options)
     {
         var secure = options.ChannelOptions.Credentials is { } credentials && !ReferenceEquals(credentials, global::Grpc.Core.ChannelCredentials.Insecure);
-        return new MeshResolver(provider, GrpcTarget.Parse(options.Address, secure), options.LoggerFactory);
+        return new MeshResolver(provider, GrpcTarget.Parse(options.Address, secure), options.LoggerFactory)
+        {
+            // Without the resolver's service config the channel would fall back to pick_first and bypass every route.
+            Refuse = options.DisableServiceConfig
+                ? "Mesh: a mesh:/// channel routes through the service config its resolver gives; unset GrpcChannelOptions.DisableResolverServiceConfig."
+                : null,
+        };
     }
 }

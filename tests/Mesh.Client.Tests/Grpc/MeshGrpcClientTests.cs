@@ -80,6 +80,26 @@ public sealed class MeshGrpcClientTests : IAsyncLifetime
         Assert.Equal(("b", "reviews:9080"), (reply.Server, reply.Authority));
     }
 
+    /// <summary>Without the resolver's service config the channel would use pick_first and bypass the routes: it refuses instead.</summary>
+    [Fact]
+    public async Task ForAddress_ResolverServiceConfigDisabled_EveryCallFailsSayingWhy()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v2")), _a, _b);
+        using var channel = GrpcChannel.ForAddress("mesh:///reviews:9080", new GrpcChannelOptions
+        {
+            ServiceProvider = mesh.Services,
+            Credentials = ChannelCredentials.Insecure,
+            DisableResolverServiceConfig = true,
+        });
+        var client = new Echo.EchoClient(channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.SayAsync(new EchoRequest(), cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("DisableResolverServiceConfig", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, _a.Calls + _b.Calls);
+    }
+
     [Fact]
     public async Task ForAddress_NotAMeshService_Unavailable()
     {
