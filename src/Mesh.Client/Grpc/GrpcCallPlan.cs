@@ -24,6 +24,7 @@ internal sealed class GrpcCallPlan
     private readonly RoutePolicy? _policy;
     private readonly IMeshRandom _random;
     private readonly TimeProvider _time;
+    private readonly DateTime? _callerDeadline;
 
     public GrpcCallPlan(RoutePolicy? policy, CallOptions options, IMeshRandom random, TimeProvider time)
     {
@@ -31,8 +32,8 @@ internal sealed class GrpcCallPlan
         _random = random;
         _time = time;
         Options = options;
-        var callerDeadline = options.Deadline is { } d && d != DateTime.MaxValue ? d.ToUniversalTime() : (DateTime?)null;
-        Deadline = Min(callerDeadline, policy?.Timeout is { } timeout ? Now + timeout : null);
+        _callerDeadline = options.Deadline is { } d && d != DateTime.MaxValue ? (d.Kind == DateTimeKind.Local ? d.ToUniversalTime() : d) : null;
+        StartTimeout();
         MaxRetries = Math.Min(policy?.Retries ?? 0, MaxAttempts - 1);
     }
 
@@ -40,7 +41,7 @@ internal sealed class GrpcCallPlan
     public CallOptions Options { get; }
 
     /// <summary>Gets the call's deadline: the shorter of the caller's and the route timeout's, or null for none.</summary>
-    public DateTime? Deadline { get; }
+    public DateTime? Deadline { get; private set; }
 
     public int MaxRetries { get; }
 
@@ -87,7 +88,10 @@ internal sealed class GrpcCallPlan
     public TimeSpan RollFaultDelay() =>
         _policy?.Fault is { Delay: var delay } fault && delay > TimeSpan.Zero && FaultPolicy.Roll(fault.DelayPercent, _random) ? delay : TimeSpan.Zero;
 
-    /// <summary>Waits a fault delay; the caller cancelling ends the call as CANCELLED.</summary>
+    /// <summary>
+    /// Waits a fault delay; the caller cancelling ends the call as CANCELLED. The route's timeout starts after it, as
+    /// Envoy's fault filter runs before the router (the caller's own deadline runs on).
+    /// </summary>
     public async Task DelayAsync(TimeSpan delay)
     {
         try
@@ -98,7 +102,11 @@ internal sealed class GrpcCallPlan
         {
             throw new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client.", ex));
         }
+
+        StartTimeout();
     }
+
+    private void StartTimeout() => Deadline = Min(_callerDeadline, _policy?.Timeout is { } timeout ? Now + timeout : null);
 
     private static DateTime? Min(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a < b ? a : b;
 }

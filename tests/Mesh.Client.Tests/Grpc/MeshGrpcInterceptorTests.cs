@@ -211,4 +211,22 @@ public sealed class MeshGrpcInterceptorTests : IAsyncLifetime
 
         Assert.Equal("a", await Mesh.Tests.Eventually.CompletesAsync(call, "the delayed call"));
     }
+
+    /// <summary>
+    /// As Envoy's fault filter runs before the router, the route's timeout starts after the delay. The deadline is the
+    /// wall clock's (Grpc.Net.Client's), so the test lets real time pass while the delay waits on the fake clock.
+    /// </summary>
+    [Fact]
+    public async Task Fault_Delay_RouteTimeoutStartsAfterIt()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v1", "timeout: 5s\nfault: { delay: { fixedDelay: 7s, percentage: { value: 100 } } }")), _a, _b);
+
+        var call = mesh.Client.SayAsync(new EchoRequest(), cancellationToken: Ct);
+        await mesh.Time.WaitForTimerAsync(TimeSpan.FromSeconds(7), "the fault delay");
+        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+        mesh.Time.Advance(TimeSpan.FromSeconds(7));
+        var reply = await call;
+
+        Assert.InRange(reply.DeadlineMs, 4000, 5000);
+    }
 }
