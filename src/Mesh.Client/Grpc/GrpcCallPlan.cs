@@ -58,9 +58,13 @@ internal sealed class GrpcCallPlan
     /// <summary>
     /// Whether an attempt that failed with <paramref name="error"/> is retried: never a mesh fault abort (a drop), a call
     /// the caller cancelled or whose deadline passed, nor past the retries left; a per-try timeout and a transport failure
-    /// as Envoy's reset conditions say; any other status by the gRPC conditions of retryOn.
+    /// as Envoy's reset conditions say; any other status by the gRPC conditions of retryOn; and only within the
+    /// cluster's maxRetries (retries in flight), as Envoy's circuit breaker.
     /// </summary>
-    public bool ShouldRetry(RpcException error, int retries, DateTime? attemptDeadline)
+    public bool ShouldRetry(RpcException error, int retries, DateTime? attemptDeadline, GrpcAttempts attempts) =>
+        IsRetriable(error, retries, attemptDeadline) && attempts.TryHoldRetry();
+
+    private bool IsRetriable(RpcException error, int retries, DateTime? attemptDeadline)
     {
         if (_policy is not { } policy || retries >= MaxRetries || Options.CancellationToken.IsCancellationRequested ||
             error.Trailers.GetValue(DropTrailer) is not null || (Deadline is { } deadline && Now >= deadline - DeadlineSkew))

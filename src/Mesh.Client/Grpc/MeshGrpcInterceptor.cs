@@ -47,22 +47,29 @@ internal sealed class MeshGrpcInterceptor : Interceptor
         }
 
         var attempts = new GrpcAttempts();
-        for (var retries = 0; ; retries++)
+        try
         {
-            var options = plan.ForAttempt(out var attemptDeadline);
-            try
+            for (var retries = 0; ; retries++)
             {
-                return attempts.Start(() => continuation(request, new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options)));
-            }
-            catch (RpcException ex) when (plan.ShouldRetry(ex, retries, attemptDeadline))
-            {
-            }
-            catch (RpcException ex) when (MeshGrpcFailures.WithReason(ex) is { } named)
-            {
-                throw named;
-            }
+                var options = plan.ForAttempt(out var attemptDeadline);
+                try
+                {
+                    return attempts.Start(() => continuation(request, new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options)));
+                }
+                catch (RpcException ex) when (plan.ShouldRetry(ex, retries, attemptDeadline, attempts))
+                {
+                }
+                catch (RpcException ex) when (MeshGrpcFailures.WithReason(ex) is { } named)
+                {
+                    throw named;
+                }
 
-            plan.BackoffAsync(retries).GetAwaiter().GetResult();
+                plan.BackoffAsync(retries).GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            attempts.ReleaseRetries();
         }
     }
 

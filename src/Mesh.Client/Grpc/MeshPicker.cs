@@ -68,30 +68,40 @@ internal sealed class MeshPicker : SubchannelPicker
             request.Headers.Host = _target.Authority;
         }
 
-        var route = service.Match(request, out _);
-        if (route is null)
+        var attempts = GrpcAttempts.Current;
+        ClusterState cluster;
+        if (attempts?.Cluster is { } pinned)
         {
-            return Unavailable($"route_not_found: no route of {service.VirtualService} matched {request.RequestUri.AbsolutePath}");
+            // A retry goes to the call's cluster, as Envoy chooses a request's cluster once, and rolls no fault again.
+            cluster = pinned;
         }
-
-        // Faults run before the router, as Envoy's fault filter does: an abort answers without an upstream, and is not retried.
-        if (route.Policy?.Fault is { } fault && (fault.AbortGrpcStatus > 0 || fault.AbortStatus != 0) && FaultPolicy.Roll(fault.AbortPercent, table.Random))
+        else
         {
-            var code = fault.AbortGrpcStatus > 0 ? (StatusCode)fault.AbortGrpcStatus : GrpcStatusMapping.FromHttp(fault.AbortStatus);
-            return PickResult.ForDrop(new Status(code, MeshGrpcFailures.FaultAbortDetail));
-        }
+            var route = service.Match(request, out _);
+            if (route is null)
+            {
+                return Unavailable($"route_not_found: no route of {service.VirtualService} matched {request.RequestUri.AbsolutePath}");
+            }
 
-        var target = route.ChooseTarget(table.Random);
-        if (target is null)
-        {
-            return Unavailable("no_healthy_upstream: every destination of the route has weight 0");
-        }
+            // Faults run before the router, as Envoy's fault filter does: an abort answers without an upstream, and is not retried.
+            if (route.Policy?.Fault is { } fault && (fault.AbortGrpcStatus > 0 || fault.AbortStatus != 0) && FaultPolicy.Roll(fault.AbortPercent, table.Random))
+            {
+                var code = fault.AbortGrpcStatus > 0 ? (StatusCode)fault.AbortGrpcStatus : GrpcStatusMapping.FromHttp(fault.AbortStatus);
+                return PickResult.ForDrop(new Status(code, MeshGrpcFailures.FaultAbortDetail));
+            }
 
-        var cluster = target.Cluster;
-        if (cluster.IsCold)
-        {
-            // The resolver is loading the cluster's instances; it publishes when they are in, and the balancer makes a new picker.
-            return PickResult.ForQueue();
+            var target = route.ChooseTarget(table.Random);
+            if (target is null)
+            {
+                return Unavailable("no_healthy_upstream: every destination of the route has weight 0");
+            }
+
+            cluster = target.Cluster;
+            if (cluster.IsCold)
+            {
+                // The resolver is loading the cluster's instances; it publishes when they are in, and the balancer makes a new picker.
+                return PickResult.ForQueue();
+            }
         }
 
         var available = cluster.Available;
@@ -108,14 +118,18 @@ internal sealed class MeshPicker : SubchannelPicker
         var endpoint = PickReady(request, cluster, available, out var wait);
 
         // A retry tries up to 5 picks for an endpoint other than the last attempt's (Envoy's previous-hosts predicate).
-        if (GrpcAttempts.Current is { } attempts)
+        if (attempts is not null)
         {
             for (var i = 0; i < 4 && endpoint is not null && endpoint == attempts.Previous; i++)
             {
                 endpoint = PickReady(request, cluster, available, out wait);
             }
 
-            attempts.Previous = endpoint;
+            if (endpoint is not null)
+            {
+                attempts.Previous = endpoint;
+                attempts.Cluster ??= cluster;
+            }
         }
 
         if (endpoint is null)

@@ -56,13 +56,19 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
             {
                 var moved = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
                 _delivered |= moved;
+                if (moved)
+                {
+                    // No retry after a message: the retries held (the first message ends them) go back to the budget.
+                    _attempts.ReleaseRetries();
+                }
+
                 return moved;
             }
-            catch (RpcException ex) when (!_delivered && !_disposed && !cancellationToken.IsCancellationRequested && _plan.ShouldRetry(ex, _retries, _attemptDeadline))
+            catch (RpcException ex) when (!_delivered && !_disposed && !cancellationToken.IsCancellationRequested && _plan.ShouldRetry(ex, _retries, _attemptDeadline, _attempts))
             {
                 call.Dispose();
             }
-            catch (RpcException ex) when (MeshGrpcFailures.WithReason(ex) is { } named)
+            catch (RpcException ex) when (Release() && MeshGrpcFailures.WithReason(ex) is { } named)
             {
                 throw named;
             }
@@ -94,9 +100,17 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
 
     private Metadata GetTrailers() => (Volatile.Read(ref _current) ?? throw new InvalidOperationException("Unable to get the trailers: the call has not started.")).GetTrailers();
 
+    /// <summary>Gives the retries held back; true, so it can run in an exception filter.</summary>
+    private bool Release()
+    {
+        _attempts.ReleaseRetries();
+        return true;
+    }
+
     private void Dispose()
     {
         _disposed = true;
+        _attempts.ReleaseRetries();
         Volatile.Read(ref _current)?.Dispose();
     }
 }

@@ -35,6 +35,18 @@ internal sealed class RetryingUnaryCall<TRequest, TResponse>
 
     private async Task<TResponse> RunAsync()
     {
+        try
+        {
+            return await AttemptAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _attempts.ReleaseRetries();
+        }
+    }
+
+    private async Task<TResponse> AttemptAsync()
+    {
         if (_plan.RollFaultDelay() is var delay && delay > TimeSpan.Zero)
         {
             await _plan.DelayAsync(delay).ConfigureAwait(false);
@@ -49,7 +61,7 @@ internal sealed class RetryingUnaryCall<TRequest, TResponse>
             {
                 return await call.ResponseAsync.ConfigureAwait(false);
             }
-            catch (RpcException ex) when (!_disposed && _plan.ShouldRetry(ex, retries, attemptDeadline))
+            catch (RpcException ex) when (!_disposed && _plan.ShouldRetry(ex, retries, attemptDeadline, _attempts))
             {
                 call.Dispose();
             }

@@ -156,6 +156,49 @@ public sealed class MeshGrpcInterceptorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retry_ClusterMaxRetries0_NotRetried()
+    {
+        await using var mesh = GrpcMesh.Start(Rule("connectionPool: { http: { maxRetries: 0 } }"), _a, _b);
+        await ConnectAsync(mesh);
+        _a.FailNext(StatusCode.Unavailable);
+        _b.FailNext(StatusCode.Unavailable);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => mesh.SayAsync());
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal(1, _a.Calls + _b.Calls);
+    }
+
+    /// <summary>Envoy chooses a request's cluster once: a retry stays in the subset the weighted choice gave, and rolls no weight again.</summary>
+    [Fact]
+    public async Task Retry_WeightedRoute_RetryStaysInTheChosenSubset()
+    {
+        var b2 = await GrpcBackend.StartAsync("b2");
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - route:
+                  - { destination: { host: reviews, subset: v1 }, weight: 50 }
+                  - { destination: { host: reviews, subset: v2 }, weight: 50 }
+                """)),
+            [(_a, "v1"), (_b, "v2"), (b2, "v2")]);
+        await using var _ = b2;
+        await mesh.ConnectAsync(3);
+        _b.ResetCalls();
+        b2.ResetCalls();
+        _a.ResetCalls();
+        _b.FailNext(StatusCode.Unavailable);
+        b2.FailNext(StatusCode.Unavailable);
+
+        // One weighted roll (v2); the two retries go to v2's endpoints, the third attempt succeeds there.
+        mesh.Random.Enqueue(50);
+        var server = await mesh.SayAsync();
+
+        Assert.StartsWith("b", server, StringComparison.Ordinal);
+        Assert.Equal((0, 3), (_a.Calls, _b.Calls + b2.Calls));
+        Assert.Equal(0, mesh.Random.Remaining);
+    }
+
+    [Fact]
     public async Task Retry_AttemptsUsedUp_LastStatusStands()
     {
         await using var mesh = GrpcMesh.Start(Yaml(Rule(), Routes("- route: [{ destination: { host: reviews } }]\n  retries: { attempts: 3, retryOn: unavailable }")), _a, _b);
