@@ -22,8 +22,17 @@ internal sealed class GrpcAttempts
     /// <summary>Gets or sets the endpoint the last attempt was sent to.</summary>
     public MeshEndpoint? Previous { get; set; }
 
-    /// <summary>Gets or sets the cluster the call was sent to: its retries go to the same one, as in Envoy, which chooses a request's cluster once.</summary>
-    public ClusterState? Cluster { get; set; }
+    /// <summary>Gets or sets the route the call matched, or null before its first pick.</summary>
+    public Routing.CompiledRoute? Route { get; set; }
+
+    /// <summary>Gets or sets the destination the call was sent to: its retries go to the same one, as in Envoy, which chooses a request's cluster once.</summary>
+    public Routing.RouteTarget? Target { get; set; }
+
+    /// <summary>Gets or sets the index of the route's match block the call matched (-1 for none), for rewrite.uri.</summary>
+    public int MatchIndex { get; set; } = -1;
+
+    /// <summary>Gets the cluster the call was sent to.</summary>
+    public ClusterState? Cluster => Target?.Cluster;
 
     /// <summary>Takes a retry from the cluster's maxRetries budget (retries in flight); false when it is used up.</summary>
     public bool TryHoldRetry()

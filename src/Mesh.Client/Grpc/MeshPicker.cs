@@ -69,20 +69,23 @@ internal sealed class MeshPicker : SubchannelPicker
         }
 
         var attempts = GrpcAttempts.Current;
-        ClusterState cluster;
-        if (attempts?.Cluster is { } pinned)
+        CompiledRoute route;
+        RouteTarget target;
+        int matchIndex;
+        if (attempts is { Route: { } pinnedRoute, Target: { } pinnedTarget })
         {
             // A retry goes to the call's cluster, as Envoy chooses a request's cluster once, and rolls no fault again.
-            cluster = pinned;
+            (route, target, matchIndex) = (pinnedRoute, pinnedTarget, attempts.MatchIndex);
         }
         else
         {
-            var route = service.Match(request, out _);
-            if (route is null)
+            var matched = service.Match(request, out matchIndex);
+            if (matched is null)
             {
                 return Unavailable($"route_not_found: no route of {service.VirtualService} matched {request.RequestUri.AbsolutePath}");
             }
 
+            route = matched;
             // Faults run before the router, as Envoy's fault filter does: an abort answers without an upstream, and is not retried.
             if (route.Policy?.Fault is { } fault && (fault.AbortGrpcStatus > 0 || fault.AbortStatus != 0) && FaultPolicy.Roll(fault.AbortPercent, table.Random))
             {
@@ -90,20 +93,21 @@ internal sealed class MeshPicker : SubchannelPicker
                 return PickResult.ForDrop(new Status(code, MeshGrpcFailures.FaultAbortDetail));
             }
 
-            var target = route.ChooseTarget(table.Random);
-            if (target is null)
+            var chosen = route.ChooseTarget(table.Random);
+            if (chosen is null)
             {
                 return Unavailable("no_healthy_upstream: every destination of the route has weight 0");
             }
 
-            cluster = target.Cluster;
-            if (cluster.IsCold)
+            target = chosen;
+            if (target.Cluster.IsCold)
             {
                 // The resolver is loading the cluster's instances; it publishes when they are in, and the balancer makes a new picker.
                 return PickResult.ForQueue();
             }
         }
 
+        var cluster = target.Cluster;
         var available = cluster.Available;
         if (available.Length == 0)
         {
@@ -128,7 +132,9 @@ internal sealed class MeshPicker : SubchannelPicker
             if (endpoint is not null)
             {
                 attempts.Previous = endpoint;
-                attempts.Cluster ??= cluster;
+                attempts.Route = route;
+                attempts.Target = target;
+                attempts.MatchIndex = matchIndex;
             }
         }
 
@@ -137,9 +143,50 @@ internal sealed class MeshPicker : SubchannelPicker
             return wait ? PickResult.ForQueue() : Unavailable($"no_healthy_upstream: no endpoint of cluster {cluster.Name} is reachable");
         }
 
+        // The route's and the destination's header operations, and rewrite.authority, once per request (a request
+        // whose subchannel turned out not READY is picked again).
+        if (!request.Options.TryGetValue(MeshGrpcCall.Key, out _))
+        {
+            if (route.Rewrite is { } rewrite)
+            {
+                Rewrite(request, route, rewrite, matchIndex);
+            }
+
+            route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
+            target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
+        }
+
         var call = new MeshGrpcCall(cluster, endpoint);
         request.Options.Set(MeshGrpcCall.Key, call);
         return PickResult.ForSubchannel(_ready[(endpoint.Address, endpoint.Port)], call);
+    }
+
+    /// <summary>Applies rewrite.authority and rewrite.uri (the method path) or uriRegexRewrite, as the HTTP mesh does; allocates only when the route rewrites.</summary>
+    private static void Rewrite(HttpRequestMessage request, CompiledRoute route, RouteRewrite rewrite, int matchIndex)
+    {
+        if (rewrite.Authority is { } authority)
+        {
+            request.Headers.Host = authority;
+        }
+
+        var uri = request.RequestUri!;
+        string path;
+        if (rewrite.Regex is { } regex)
+        {
+            path = regex.Replace(uri.AbsolutePath, rewrite.RegexReplacement ?? "");
+        }
+        else if (rewrite.Uri is { } replacement)
+        {
+            // Istio: with a prefix match, rewrite.uri replaces the matched prefix only.
+            path = matchIndex >= 0 && route.Matches[matchIndex].UriPrefix is { } prefix ? replacement + uri.AbsolutePath[prefix.Length..] : replacement;
+        }
+        else
+        {
+            return;
+        }
+
+        // Grpc.Net.Client's balancer changes the host and port of this URI only: the path goes out as written here.
+        request.RequestUri = new UriBuilder(uri) { Path = path }.Uri;
     }
 
     /// <summary>Picks by the cluster's load balancer among the available endpoints whose subchannel is READY; when none is, says whether one is still connecting.</summary>

@@ -44,7 +44,11 @@ internal sealed class GrpcMesh : IAsyncDisposable
     public Echo.EchoClient Client => _services.GetRequiredService<Echo.EchoClient>();
 
     /// <summary>Starts a mesh over <paramref name="backends"/> (instances of reviews, labelled version v1, v2... in order unless given) with <paramref name="yaml"/> as its config.</summary>
-    public static GrpcMesh Start(string yaml, IEnumerable<(GrpcBackend Backend, string Version)> backends, Action<IServiceCollection>? configure = null)
+    public static GrpcMesh Start(string yaml, IEnumerable<(GrpcBackend Backend, string Version)> backends, Action<IServiceCollection>? configure = null) =>
+        Start(yaml, backends.Select(b => (b.Backend, "reviews", b.Version)), configure);
+
+    /// <summary>Starts a mesh over <paramref name="backends"/>, each an instance of the service named, with <paramref name="yaml"/> as its config.</summary>
+    public static GrpcMesh Start(string yaml, IEnumerable<(GrpcBackend Backend, string Service, string Version)> backends, Action<IServiceCollection>? configure = null)
     {
         var directory = new TempDirectory();
         if (!string.IsNullOrWhiteSpace(yaml))
@@ -53,10 +57,12 @@ internal sealed class GrpcMesh : IAsyncDisposable
         }
 
         var settings = new Dictionary<string, string?> { ["Mesh:Static:ConfigDirectory"] = directory.Path };
-        var index = 0;
-        foreach (var (backend, version) in backends)
+        var indexes = new Dictionary<string, int>();
+        foreach (var (backend, service, version) in backends)
         {
-            var prefix = $"Mesh:Static:Services:reviews:{index++}:";
+            var index = indexes.GetValueOrDefault(service);
+            indexes[service] = index + 1;
+            var prefix = $"Mesh:Static:Services:{service}:{index}:";
             settings[prefix + "Address"] = "127.0.0.1";
             settings[prefix + "Port"] = backend.Port.ToString(CultureInfo.InvariantCulture);
             settings[prefix + "Labels:version"] = version;

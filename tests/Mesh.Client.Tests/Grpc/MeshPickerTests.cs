@@ -51,6 +51,64 @@ public sealed class MeshPickerTests : IAsyncLifetime
         Assert.Equal("reviews:9080", other.Authority);
     }
 
+    /// <summary>A VirtualService may send a host's calls to another service: the channel connects to its endpoints too, and the authority stays the target's.</summary>
+    [Fact]
+    public async Task Pick_RouteToAnotherHost_ChannelReachesItWithTheTargetsAuthority()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Routes("""
+                - match: [{ headers: { end-user: { exact: jason } } }]
+                  route: [{ destination: { host: ratings } }]
+                  rewrite: { authority: ratings.internal }
+                - route: [{ destination: { host: ratings } }]
+                """),
+            [(_a, "reviews", "v1"), (_b, "ratings", "v1")]);
+
+        var plain = await mesh.Client.SayAsync(new EchoRequest(), cancellationToken: Ct);
+        var rewritten = await mesh.Client.SayAsync(new EchoRequest(), new Metadata { { "end-user", "jason" } }, cancellationToken: Ct);
+
+        Assert.Equal(("b", "reviews:9080"), (plain.Server, plain.Authority));
+        Assert.Equal(("b", "ratings.internal"), (rewritten.Server, rewritten.Authority));
+        Assert.Equal(0, _a.Calls);
+    }
+
+    [Fact]
+    public async Task Pick_RouteHeaderOperations_AppliedToTheCallsMetadata()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - route:
+                  - destination: { host: reviews, subset: v1 }
+                    headers: { request: { add: { x-subset: v1 } } }
+                  headers: { request: { set: { x-route: first }, remove: [x-secret] } }
+                """)),
+            _a,
+            _b);
+
+        await mesh.SayAsync(("x-secret", "hush"), ("x-route", "mine"));
+
+        var call = Assert.Single(_a.Received);
+        Assert.Equal(("first", "v1", false), (call.Metadata["x-route"], call.Metadata["x-subset"], call.Metadata.ContainsKey("x-secret")));
+    }
+
+    [Fact]
+    public async Task Pick_RewriteUri_CallsAnotherMethod()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - match: [{ uri: { exact: /mesh.test.v1.Echo/Say } }]
+                  rewrite: { uri: /mesh.test.v1.Echo/Other }
+                  route: [{ destination: { host: reviews, subset: v1 } }]
+                """)),
+            _a,
+            _b);
+
+        var reply = await mesh.Client.SayAsync(new EchoRequest { Text = "t" }, cancellationToken: Ct);
+
+        Assert.Equal(("a", "t"), (reply.Server, reply.Text));
+        Assert.Equal("Other", Assert.Single(_a.Received).Method);
+    }
+
     [Fact]
     public async Task Pick_RouteByMetadata_HeaderMatchDecides()
     {
