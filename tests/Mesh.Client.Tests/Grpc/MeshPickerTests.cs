@@ -409,6 +409,27 @@ public sealed class MeshPickerTests : IAsyncLifetime
         await Eventually.WaitAsync(() => mesh.Cluster(ReviewsV1).Endpoints.Single().State.ActiveRequests == 0, "the cancelled calls to stop counting");
     }
 
+    /// <summary>
+    /// A backend that goes away: its subchannel leaves READY, so picks skip it; a call caught on the way fails with a
+    /// connection failure, which Istio's default retry policy retries on the other endpoint. No call fails.
+    /// </summary>
+    [Fact]
+    public async Task Pick_BackendGoesAway_CallsGoToTheOther()
+    {
+        var doomed = await GrpcBackend.StartAsync("doomed");
+        await using var mesh = GrpcMesh.Start(Rule(), doomed, _b);
+        await mesh.ConnectAsync(2);
+
+        await doomed.DisposeAsync();
+        List<string> servers = [];
+        for (var i = 0; i < 6; i++)
+        {
+            servers.Add(await mesh.SayAsync());
+        }
+
+        Assert.All(servers, s => Assert.Equal("b", s));
+    }
+
     [Fact]
     public async Task Pick_ConfigChangesBetweenTwoCalls_NextCallOnTheSameChannelFollowsIt()
     {
