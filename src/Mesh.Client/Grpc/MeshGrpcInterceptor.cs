@@ -113,18 +113,15 @@ internal sealed class MeshGrpcInterceptor : Interceptor
         }
         else
         {
-            // The picker will see the same path and metadata (Grpc.Net.Client sends metadata as headers; -bin ones are
-            // not matched, as gRFC A28 says), and the target's authority.
+            // The picker will see the same path and metadata (Grpc.Net.Client sends metadata as headers, -bin ones in
+            // base64), and the target's authority.
             using var request = new HttpRequestMessage(HttpMethod.Post, _uris.For(method.FullName));
             request.Headers.Host = _target.Authority;
             if (options.Headers is { } headers)
             {
                 foreach (var entry in headers)
                 {
-                    if (!entry.IsBinary)
-                    {
-                        request.Headers.TryAddWithoutValidation(entry.Key, entry.Value);
-                    }
+                    request.Headers.TryAddWithoutValidation(entry.Key, entry.IsBinary ? Convert.ToBase64String(entry.ValueBytes) : entry.Value);
                 }
             }
 
