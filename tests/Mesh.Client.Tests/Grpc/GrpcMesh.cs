@@ -48,7 +48,13 @@ internal sealed class GrpcMesh : IAsyncDisposable
         Start(yaml, backends.Select(b => (b.Backend, "reviews", b.Version)), configure);
 
     /// <summary>Starts a mesh over <paramref name="backends"/>, each an instance of the service named, with <paramref name="yaml"/> as its config.</summary>
-    public static GrpcMesh Start(string yaml, IEnumerable<(GrpcBackend Backend, string Service, string Version)> backends, Action<IServiceCollection>? configure = null)
+    public static GrpcMesh Start(string yaml, IEnumerable<(GrpcBackend Backend, string Service, string Version)> backends, Action<IServiceCollection>? configure = null) =>
+        Start(yaml, backends, configure, source: null);
+
+    /// <summary>Starts a mesh whose state comes from <paramref name="source"/> (a test changes it) instead of the static registry.</summary>
+    public static GrpcMesh Start(TestStateSource source) => Start("", [], configure: null, source);
+
+    private static GrpcMesh Start(string yaml, IEnumerable<(GrpcBackend Backend, string Service, string Version)> backends, Action<IServiceCollection>? configure, TestStateSource? source)
     {
         var directory = new TempDirectory();
         if (!string.IsNullOrWhiteSpace(yaml))
@@ -75,6 +81,11 @@ internal sealed class GrpcMesh : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<IMeshRandom>(random);
+        if (source is not null)
+        {
+            services.AddSingleton<Mesh.Registry.IMeshStateSource>(source);
+        }
+
         services.AddMesh();
         if (configure is null)
         {

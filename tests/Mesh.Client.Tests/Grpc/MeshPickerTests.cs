@@ -430,6 +430,39 @@ public sealed class MeshPickerTests : IAsyncLifetime
         Assert.All(servers, s => Assert.Equal("b", s));
     }
 
+    /// <summary>The resolver publishes the endpoints again when the registry changes: a new one gets a subchannel and calls, a removed one none.</summary>
+    [Fact]
+    public async Task Pick_EndpointsChange_ChannelFollowsWithoutBeingRebuilt()
+    {
+        var a = TestMesh.Instance("reviews", "127.0.0.1", _a.Port, ("version", "v1"));
+        var b = TestMesh.Instance("reviews", "127.0.0.1", _b.Port, ("version", "v1"));
+        var source = new TestStateSource("", [a]);
+        await using var mesh = GrpcMesh.Start(source);
+        Assert.Equal("a", await mesh.SayAsync());
+
+        source.State = source.State with { Instances = TestMesh.ByService([a, b]) };
+        source.RaiseChanged();
+
+        // Round robin reaches b once its subchannel is READY; until then calls go to a.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await mesh.SayAsync() != "b")
+        {
+            Assert.True(clock.Elapsed < Eventually.DefaultTimeout, "timed out waiting for a call to reach the added endpoint b");
+            await Task.Delay(5, Ct);
+        }
+
+        source.State = source.State with { Instances = TestMesh.ByService([b]) };
+        source.RaiseChanged();
+        var before = _a.Calls;
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("b", await mesh.SayAsync());
+        }
+
+        Assert.Equal(before, _a.Calls);
+        Assert.Single(mesh.Services.GetServices<global::Grpc.Net.Client.Balancer.LoadBalancerFactory>().OfType<MeshLoadBalancerFactory>().Single().Balancers);
+    }
+
     [Fact]
     public async Task Pick_ConfigChangesBetweenTwoCalls_NextCallOnTheSameChannelFollowsIt()
     {
