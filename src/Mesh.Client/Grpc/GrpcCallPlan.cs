@@ -56,7 +56,8 @@ internal sealed class GrpcCallPlan
     }
 
     /// <summary>
-    /// Whether an attempt that failed with <paramref name="error"/> is retried: never a mesh fault abort (a drop), a call
+    /// Whether an attempt that failed with <paramref name="error"/> is retried: never a failure the mesh generated (a fault
+    /// abort, no healthy upstream, an overflow: Envoy's local replies are not retried either), a call
     /// the caller cancelled or whose deadline passed, nor past the retries left; a per-try timeout and a transport failure
     /// as Envoy's reset conditions say; any other status by the gRPC conditions of retryOn; and only within the
     /// cluster's maxRetries (retries in flight), as Envoy's circuit breaker.
@@ -67,7 +68,8 @@ internal sealed class GrpcCallPlan
     private bool IsRetriable(RpcException error, int retries, DateTime? attemptDeadline)
     {
         if (_policy is not { } policy || retries >= MaxRetries || Options.CancellationToken.IsCancellationRequested ||
-            error.Trailers.GetValue(DropTrailer) is not null || (Deadline is { } deadline && Now >= deadline - DeadlineSkew))
+            error.Trailers.GetValue(DropTrailer) is not null || error.Status.Detail.StartsWith(MeshGrpcFailures.DetailPrefix, StringComparison.Ordinal) ||
+            (Deadline is { } deadline && Now >= deadline - DeadlineSkew))
         {
             return false;
         }

@@ -11,21 +11,23 @@ namespace Mesh.Grpc;
 internal sealed class MeshLoadBalancer : SubchannelsLoadBalancer
 {
     private readonly MeshSnapshotProvider _provider;
+    private readonly Telemetry.MeshMetrics _metrics;
     private readonly GrpcTarget _target;
     private readonly SubchannelStates _states;
     private readonly LogicalUris _uris;
     private IReadOnlyList<Subchannel>? _lastReady;
     private int _pickers;
 
-    public MeshLoadBalancer(IChannelControlHelper controller, ILoggerFactory loggerFactory, MeshSnapshotProvider provider, GrpcTarget target)
-        : this(controller, loggerFactory, provider, target, new SubchannelStates())
+    public MeshLoadBalancer(IChannelControlHelper controller, ILoggerFactory loggerFactory, MeshSnapshotProvider provider, Telemetry.MeshMetrics metrics, GrpcTarget target)
+        : this(controller, loggerFactory, provider, metrics, target, new SubchannelStates())
     {
     }
 
-    private MeshLoadBalancer(IChannelControlHelper controller, ILoggerFactory loggerFactory, MeshSnapshotProvider provider, GrpcTarget target, SubchannelStates states)
+    private MeshLoadBalancer(IChannelControlHelper controller, ILoggerFactory loggerFactory, MeshSnapshotProvider provider, Telemetry.MeshMetrics metrics, GrpcTarget target, SubchannelStates states)
         : base(new StateTrackingController(controller, states), loggerFactory)
     {
         _provider = provider;
+        _metrics = metrics;
         _target = target;
         _states = states;
         _uris = new LogicalUris(target);
@@ -52,6 +54,6 @@ internal sealed class MeshLoadBalancer : SubchannelsLoadBalancer
     {
         Volatile.Write(ref _lastReady, readySubchannels);
         _pickers++;
-        return new MeshPicker(_provider, _target, readySubchannels, _states, _uris);
+        return new MeshPicker(_provider, _metrics, _target, readySubchannels, _states, _uris);
     }
 }

@@ -4,7 +4,7 @@ using Mesh.Snapshot;
 namespace Mesh.Grpc;
 
 /// <summary>Makes the <c>mesh</c> load balancer, which the mesh resolver selects in its service config with the channel's target.</summary>
-internal sealed class MeshLoadBalancerFactory(MeshSnapshotProvider provider) : LoadBalancerFactory
+internal sealed class MeshLoadBalancerFactory(MeshSnapshotProvider provider, Telemetry.MeshMetrics metrics) : LoadBalancerFactory
 {
     // Weak: a balancer lives as long as its channel, and this must not keep it.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<MeshLoadBalancer, object?> _balancers = [];
@@ -23,7 +23,7 @@ internal sealed class MeshLoadBalancerFactory(MeshSnapshotProvider provider) : L
             throw new InvalidOperationException("Mesh: the 'mesh' load-balancing policy needs a mesh:/// address (its resolver names the target).");
         }
 
-        var balancer = new MeshLoadBalancer(options.Controller, options.LoggerFactory, provider, target);
+        var balancer = new MeshLoadBalancer(options.Controller, options.LoggerFactory, provider, metrics, target);
         _balancers.AddOrUpdate(balancer, null);
         return balancer;
     }

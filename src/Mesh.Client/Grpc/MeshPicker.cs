@@ -16,16 +16,22 @@ namespace Mesh.Grpc;
 /// </summary>
 internal sealed class MeshPicker : SubchannelPicker
 {
+    private static readonly KeyValuePair<string, object?> Routed = new("outcome", "routed");
+    private static readonly KeyValuePair<string, object?> NoRoute = new("outcome", Http.MeshHeaders.RouteNotFound);
+    private static readonly KeyValuePair<string, object?> NoUpstream = new("outcome", Http.MeshHeaders.NoHealthyUpstream);
+
     private readonly MeshSnapshotProvider _provider;
+    private readonly Telemetry.MeshMetrics _metrics;
     private readonly GrpcTarget _target;
     private readonly Dictionary<(string Host, int Port), Subchannel> _ready;
     private readonly SubchannelStates _states;
     private readonly LogicalUris _uris;
     private Lookup? _lookup;
 
-    public MeshPicker(MeshSnapshotProvider provider, GrpcTarget target, IReadOnlyList<Subchannel> ready, SubchannelStates states, LogicalUris uris)
+    public MeshPicker(MeshSnapshotProvider provider, Telemetry.MeshMetrics metrics, GrpcTarget target, IReadOnlyList<Subchannel> ready, SubchannelStates states, LogicalUris uris)
     {
         _provider = provider;
+        _metrics = metrics;
         _target = target;
         _states = states;
         _uris = uris;
@@ -82,6 +88,7 @@ internal sealed class MeshPicker : SubchannelPicker
             var matched = service.Match(request, out matchIndex);
             if (matched is null)
             {
+                _metrics.Requests.Add(1, NoRoute);
                 return Unavailable($"route_not_found: no route of {service.VirtualService} matched {request.RequestUri.AbsolutePath}");
             }
 
@@ -90,12 +97,14 @@ internal sealed class MeshPicker : SubchannelPicker
             if (route.Policy?.Fault is { } fault && (fault.AbortGrpcStatus > 0 || fault.AbortStatus != 0) && FaultPolicy.Roll(fault.AbortPercent, table.Random))
             {
                 var code = fault.AbortGrpcStatus > 0 ? (StatusCode)fault.AbortGrpcStatus : GrpcStatusMapping.FromHttp(fault.AbortStatus);
+                _metrics.Requests.Add(1, Routed);
                 return PickResult.ForDrop(new Status(code, MeshGrpcFailures.FaultAbortDetail));
             }
 
             var chosen = route.ChooseTarget(table.Random);
             if (chosen is null)
             {
+                _metrics.Requests.Add(1, NoUpstream);
                 return Unavailable("no_healthy_upstream: every destination of the route has weight 0");
             }
 
@@ -107,15 +116,20 @@ internal sealed class MeshPicker : SubchannelPicker
             }
         }
 
+        // Counted once per call, as the HTTP mesh counts a request: at its first pick that is not put off.
+        var first = attempts?.Route is null;
         var cluster = target.Cluster;
         var available = cluster.Available;
         if (available.Length == 0)
         {
+            Count(first, NoUpstream);
             return Unavailable($"no_healthy_upstream: cluster {cluster.Name} has no healthy endpoint");
         }
 
         if (cluster.Limits is { } limits && limits.Active >= Math.Min(limits.MaxRequests, limits.MaxInFlightOrPending))
         {
+            // As the HTTP mesh counts it: routed, then over the cluster's limit.
+            Count(first, Routed);
             return Unavailable($"upstream_overflow: cluster {cluster.Name} is at its max_requests limit");
         }
 
@@ -140,8 +154,16 @@ internal sealed class MeshPicker : SubchannelPicker
 
         if (endpoint is null)
         {
-            return wait ? PickResult.ForQueue() : Unavailable($"no_healthy_upstream: no endpoint of cluster {cluster.Name} is reachable");
+            if (wait)
+            {
+                return PickResult.ForQueue();
+            }
+
+            Count(first, NoUpstream);
+            return Unavailable($"no_healthy_upstream: no endpoint of cluster {cluster.Name} is reachable");
         }
+
+        Count(first, Routed);
 
         // The route's and the destination's header operations, and rewrite.authority, once per request (a request
         // whose subchannel turned out not READY is picked again).
@@ -231,6 +253,14 @@ internal sealed class MeshPicker : SubchannelPicker
         }
 
         return null;
+    }
+
+    private void Count(bool first, KeyValuePair<string, object?> outcome)
+    {
+        if (first)
+        {
+            _metrics.Requests.Add(1, outcome);
+        }
     }
 
     private static PickResult Unavailable(string reason) => PickResult.ForFailure(new Status(StatusCode.Unavailable, MeshGrpcFailures.DetailPrefix + reason));

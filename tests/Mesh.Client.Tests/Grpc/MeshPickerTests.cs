@@ -463,6 +463,33 @@ public sealed class MeshPickerTests : IAsyncLifetime
         Assert.Single(mesh.Services.GetServices<global::Grpc.Net.Client.Balancer.LoadBalancerFactory>().OfType<MeshLoadBalancerFactory>().Single().Balancers);
     }
 
+    /// <summary>mesh.client.requests counts a gRPC call once, by outcome, as it counts an HTTP request: retries are not calls.</summary>
+    [Fact]
+    public async Task Pick_Metrics_EachCallCountedOnceByOutcome()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - match: [{ uri: { exact: /mesh.test.v1.Echo/Other } }]
+                  route: [{ destination: { host: reviews, subset: v3 } }]
+                - match: [{ uri: { exact: /mesh.test.v1.Echo/Say } }]
+                  route: [{ destination: { host: reviews } }]
+                """)),
+            _a,
+            _b);
+        await mesh.ConnectAsync(2);
+        using var requests = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(
+            mesh.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Mesh", "mesh.client.requests");
+        _a.FailNext(StatusCode.Unavailable);
+        _b.FailNext(StatusCode.Unavailable);
+
+        await mesh.SayAsync(); // routed: 3 attempts, one call
+        await Assert.ThrowsAsync<RpcException>(() => mesh.Client.OtherAsync(new EchoRequest(), cancellationToken: Ct).ResponseAsync); // v3 has no endpoint
+        await Assert.ThrowsAsync<RpcException>(() => mesh.Client.Stream(new EchoRequest(), cancellationToken: Ct).ResponseStream.MoveNext(Ct)); // no route
+
+        var counts = requests.GetMeasurementSnapshot().GroupBy(m => (string)m.Tags["outcome"]!).ToDictionary(g => g.Key, g => g.Sum(m => m.Value));
+        Assert.Equal(new Dictionary<string, long> { ["routed"] = 1, ["no_healthy_upstream"] = 1, ["route_not_found"] = 1 }, counts);
+    }
+
     [Fact]
     public async Task Pick_ConfigChangesBetweenTwoCalls_NextCallOnTheSameChannelFollowsIt()
     {
