@@ -28,12 +28,16 @@ internal sealed class MeshGrpcCall : ISubchannelCallTracker
     private int _counter;
     private int _handlerClaimed;
     private int _ended;
+    private readonly Routing.HeaderMutation? _routeResponseHeaders;
+    private readonly Routing.HeaderMutation? _targetResponseHeaders;
     private ClusterLimits? _limits;
 
-    public MeshGrpcCall(ClusterState cluster, MeshEndpoint endpoint)
+    public MeshGrpcCall(ClusterState cluster, MeshEndpoint endpoint, Routing.HeaderMutation? routeResponseHeaders = null, Routing.HeaderMutation? targetResponseHeaders = null)
     {
         Cluster = cluster;
         Endpoint = endpoint;
+        _routeResponseHeaders = routeResponseHeaders;
+        _targetResponseHeaders = targetResponseHeaders;
     }
 
     public ClusterState Cluster { get; }
@@ -87,6 +91,10 @@ internal sealed class MeshGrpcCall : ISubchannelCallTracker
             End();
             throw;
         }
+
+        // The route's and the destination's response header operations, on the call's response headers (its initial metadata).
+        _routeResponseHeaders?.Apply(response.Headers, null);
+        _targetResponseHeaders?.Apply(response.Headers, null);
 
         var status = (int)response.StatusCode;
         if (status != 200)

@@ -178,7 +178,7 @@ internal sealed class MeshPicker : SubchannelPicker
             target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
         }
 
-        var call = new MeshGrpcCall(cluster, endpoint);
+        var call = new MeshGrpcCall(cluster, endpoint, route.ResponseHeaders, target.ResponseHeaders);
         request.Options.Set(MeshGrpcCall.Key, call);
         return PickResult.ForSubchannel(_ready[(endpoint.Address, endpoint.Port)], call);
     }

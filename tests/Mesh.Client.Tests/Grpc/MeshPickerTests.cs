@@ -91,6 +91,27 @@ public sealed class MeshPickerTests : IAsyncLifetime
         Assert.Equal(("first", "v1", false), (call.Metadata["x-route"], call.Metadata["x-subset"], call.Metadata.ContainsKey("x-secret")));
     }
 
+    /// <summary>Response header operations apply to the response headers (initial metadata), with the mesh's handler in the client's pipeline.</summary>
+    [Fact]
+    public async Task Pick_ResponseHeaderOperations_AppliedToTheResponseHeaders()
+    {
+        await using var mesh = GrpcMesh.Start(
+            Yaml(Rule(), Routes("""
+                - route:
+                  - destination: { host: reviews, subset: v1 }
+                    headers: { response: { add: { x-subset: v1 } } }
+                  headers: { response: { set: { x-route: first } } }
+                """)),
+            _a,
+            _b);
+
+        using var call = mesh.Client.SayAsync(new EchoRequest(), cancellationToken: Ct);
+        var headers = await call.ResponseHeadersAsync;
+        await call;
+
+        Assert.Equal(("first", "v1"), (headers.GetValue("x-route"), headers.GetValue("x-subset")));
+    }
+
     [Fact]
     public async Task Pick_RewriteUri_CallsAnotherMethod()
     {
