@@ -52,9 +52,9 @@ internal sealed class GrpcMesh : IAsyncDisposable
         Start(yaml, backends, configure, source: null);
 
     /// <summary>Starts a mesh whose state comes from <paramref name="source"/> (a test changes it) instead of the static registry.</summary>
-    public static GrpcMesh Start(TestStateSource source) => Start("", [], configure: null, source);
+    public static GrpcMesh Start(Mesh.Registry.IMeshStateSource source) => Start("", [], configure: null, source);
 
-    private static GrpcMesh Start(string yaml, IEnumerable<(GrpcBackend Backend, string Service, string Version)> backends, Action<IServiceCollection>? configure, TestStateSource? source)
+    private static GrpcMesh Start(string yaml, IEnumerable<(GrpcBackend Backend, string Service, string Version)> backends, Action<IServiceCollection>? configure, Mesh.Registry.IMeshStateSource? source)
     {
         var directory = new TempDirectory();
         if (!string.IsNullOrWhiteSpace(yaml))

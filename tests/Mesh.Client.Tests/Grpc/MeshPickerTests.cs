@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Mesh.Configuration;
 using Mesh.Grpc.Tests.Protos;
 using Mesh.Tests;
 using Microsoft.Extensions.DependencyInjection;
@@ -509,6 +510,22 @@ public sealed class MeshPickerTests : IAsyncLifetime
 
         var counts = requests.GetMeasurementSnapshot().GroupBy(m => (string)m.Tags["outcome"]!).ToDictionary(g => g.Key, g => g.Sum(m => m.Value));
         Assert.Equal(new Dictionary<string, long> { ["routed"] = 1, ["no_healthy_upstream"] = 1, ["route_not_found"] = 1 }, counts);
+    }
+
+    /// <summary>A service whose instances are not loaded yet (Consul loads them on first use): the channel loads them, and its first call waits for them.</summary>
+    [Fact]
+    public async Task Pick_ColdService_FirstCallWaitsForItsInstances()
+    {
+        var source = new WarmingStateSource(ServiceKey.Parse("reviews", "default"), [TestMesh.Instance("reviews", "127.0.0.1", _a.Port, ("version", "v1"))]);
+        await using var mesh = GrpcMesh.Start(source);
+
+        var call = mesh.SayAsync();
+        await Eventually.WaitAsync(() => source.Warms > 0, "the channel to ask for the instances of reviews");
+        Assert.False(call.IsCompleted);
+
+        source.Release();
+
+        Assert.Equal("a", await Eventually.CompletesAsync(call, "the first call, once the instances are in"));
     }
 
     [Fact]
