@@ -8,4 +8,7 @@ internal sealed record FaultAbort
 
     /// <summary>Gets the HTTP status returned.</summary>
     public int? HttpStatus { get; init; }
+
+    /// <summary>Gets the gRPC status returned to gRPC calls, by its name (<c>UNAVAILABLE</c>); HTTP requests are not aborted by it.</summary>
+    public string? GrpcStatus { get; init; }
 }

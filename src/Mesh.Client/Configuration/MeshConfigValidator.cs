@@ -224,9 +224,20 @@ internal static class MeshConfigValidator
             InRange(fault.Delay?.FixedDelay, $"{path}.delay.fixedDelay", doc, errors);
         }
 
-        if (fault.Abort is { } abort && abort.HttpStatus is not (>= 200 and < 600))
+        if (fault.Abort is { GrpcStatus: { } grpcStatus } grpcAbort)
         {
-            errors.Add(new ConfigError(doc, $"{path}.abort.httpStatus", abort.HttpStatus is null ? "is required: the status to return, such as 500" : $"is {abort.HttpStatus}; use an HTTP status from 200 to 599"));
+            if (grpcAbort.HttpStatus is not null)
+            {
+                errors.Add(new ConfigError(doc, $"{path}.abort", "sets both httpStatus and grpcStatus; set one"));
+            }
+            else if (!GrpcStatusCodes.TryParse(grpcStatus, out var code) || code == 0)
+            {
+                errors.Add(new ConfigError(doc, $"{path}.abort.grpcStatus", $"is '{grpcStatus}'; use a gRPC status name other than OK, such as UNAVAILABLE"));
+            }
+        }
+        else if (fault.Abort is { } abort && abort.HttpStatus is not (>= 200 and < 600))
+        {
+            errors.Add(new ConfigError(doc, $"{path}.abort.httpStatus", abort.HttpStatus is null ? "is required: the status to return, such as 500 (or grpcStatus, such as UNAVAILABLE)" : $"is {abort.HttpStatus}; use an HTTP status from 200 to 599"));
         }
 
         // The parser checks percentage.value where it reads it; this catches the deprecated integer percent and documents built in code.

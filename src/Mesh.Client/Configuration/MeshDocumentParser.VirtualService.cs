@@ -128,8 +128,8 @@ internal static partial class MeshDocumentParser
         }),
         Abort = m.Object("abort", a =>
         {
-            var abort = new FaultAbort { Percentage = a.Percent("percentage"), HttpStatus = a.Int("httpStatus") };
-            a.Unsupported("yet", "grpcStatus", "http2Error");
+            var abort = new FaultAbort { Percentage = a.Percent("percentage"), HttpStatus = a.Int("httpStatus"), GrpcStatus = a.String("grpcStatus") };
+            a.Unsupported("yet", "http2Error");
             return abort;
         }),
     };

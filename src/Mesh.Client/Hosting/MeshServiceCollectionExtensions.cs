@@ -62,6 +62,8 @@ public static class MeshServiceCollectionExtensions
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<MeshSnapshotProvider>(sp));
         services.TryAddSingleton<Mesh.Runtime.IMeshStatus>(static sp => sp.GetRequiredService<MeshSnapshotProvider>());
         services.TryAddTransient<MeshHttpHandler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Grpc.Net.Client.Balancer.ResolverFactory, Mesh.Grpc.MeshResolverFactory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Grpc.Net.Client.Balancer.LoadBalancerFactory, Mesh.Grpc.MeshLoadBalancerFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MeshStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConsulRegistration>());
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, MeshHealthStartupFilter>());

@@ -25,6 +25,13 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        // A gRPC call was routed by Grpc.Net.Client's balancer (Grpc/MeshPicker for a mesh channel): never route it again;
+        // follow a mesh channel's call to its end, for least request and outlier detection.
+        if (Grpc.MeshGrpcCall.IsBalanced(request, out var grpc))
+        {
+            return grpc is null ? base.SendAsync(request, cancellationToken) : grpc.TrackAsync(base.SendAsync(request, cancellationToken));
+        }
+
         var decision = MeshRouter.Route(provider.Routes, request);
         if (decision.Outcome == RouteOutcome.ColdCluster)
         {

@@ -128,6 +128,21 @@ internal sealed class RetryConditions
         return false;
     }
 
+    /// <summary>Whether a gRPC status (from <c>grpc-status</c>, in trailers or a trailers-only response) is worth retrying: Envoy's gRPC retry_on conditions.</summary>
+    public bool ShouldRetryGrpc(int grpcStatus)
+    {
+        var grpc = grpcStatus switch
+        {
+            1 => Condition.GrpcCancelled,
+            4 => Condition.GrpcDeadlineExceeded,
+            13 => Condition.GrpcInternal,
+            8 => Condition.GrpcResourceExhausted,
+            14 => Condition.GrpcUnavailable,
+            _ => Condition.None,
+        };
+        return (_conditions & grpc) != 0;
+    }
+
     /// <summary>
     /// Whether a failure to get a response is worth retrying. As Envoy's wouldRetryFromReset: reset, 5xx
     /// and gateway-error retry every kind (each ends as a 503 or 504), connect-failure and refused-stream

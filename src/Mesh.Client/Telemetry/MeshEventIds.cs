@@ -21,6 +21,11 @@ internal static class MeshEventIds
     public const int UpstreamTimeout = 203;
     public const int UpstreamFailed = 204;
 
+    // 25x: the gRPC resolver.
+    public const int GrpcResolverPublished = 250;
+    public const int GrpcTargetNotMeshService = 251;
+    public const int GrpcWarmFailed = 252;
+
     // 3xx: the Consul registry: reachability, cold start, the persisted last good state.
     public const int ConsulUnreachable = 300;
     public const int ConsulReachableAgain = 301;

@@ -425,7 +425,7 @@ public class MeshConfigValidatorTests
     [InlineData("retries: { attempts: 2, retryOn: '700' }", "spec.http[0].retries.retryOn", "'700' is not a retry condition Mesh knows; use 5xx, gateway-error, reset, connect-failure, refused-stream, retriable-4xx, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable or an HTTP status such as 503")]
     [InlineData("retries: { attempts: -1 }", "spec.http[0].retries.attempts", "is -1; use 0 (no retries) or more")]
     [InlineData("retries: { attempts: 2, perTryTimeout: 0s }", "spec.http[0].retries.perTryTimeout", "must be more than 0, such as '2s'")]
-    [InlineData("fault: { abort: { percentage: { value: 100 } } }", "spec.http[0].fault.abort.httpStatus", "is required: the status to return, such as 500")]
+    [InlineData("fault: { abort: { percentage: { value: 100 } } }", "spec.http[0].fault.abort.httpStatus", "is required: the status to return, such as 500 (or grpcStatus, such as UNAVAILABLE)")]
     [InlineData("fault: { abort: { percentage: { value: 100 }, httpStatus: 600 } }", "spec.http[0].fault.abort.httpStatus", "is 600; use an HTTP status from 200 to 599")]
     [InlineData("fault: { abort: { percentage: { value: 100 }, httpStatus: 199 } }", "spec.http[0].fault.abort.httpStatus", "is 199; use an HTTP status from 200 to 599")]
     [InlineData("fault: { delay: { percentage: { value: 100 } } }", "spec.http[0].fault.delay.fixedDelay", "is required: the delay to inject, such as '7s'")]

@@ -1,0 +1,134 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Mesh.Resilience;
+using Mesh.Snapshot;
+
+namespace Mesh.Grpc;
+
+/// <summary>
+/// What the picker cannot do for a mesh channel's calls, done around each call: the route's timeout as the call's
+/// deadline (which the server sees in <c>grpc-timeout</c>), per-try timeouts, retries by the route's retryOn, and the
+/// fault delay. Unary and server-streaming calls are retried (each attempt picked again) only before a response
+/// message was delivered; client-streaming and bidi calls are never retried, as their messages would have to be
+/// replayed, and get the deadline only (no fault delay either). The route is matched on the call's method and
+/// metadata, as the picker matches it.
+/// </summary>
+internal sealed class MeshGrpcInterceptor : Interceptor
+{
+    private readonly MeshSnapshotProvider _provider;
+    private readonly GrpcTarget _target;
+    private readonly TimeProvider _time;
+    private readonly LogicalUris _uris;
+
+    public MeshGrpcInterceptor(MeshSnapshotProvider provider, GrpcTarget target, TimeProvider time)
+    {
+        _provider = provider;
+        _target = target;
+        _time = time;
+        _uris = new LogicalUris(target);
+    }
+
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
+        Plan(context.Method, context.Options) is { } plan
+            ? new RetryingUnaryCall<TRequest, TResponse>(plan, request, context, continuation).ToCall()
+            : continuation(request, context);
+
+    public override TResponse BlockingUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        if (Plan(context.Method, context.Options) is not { } plan)
+        {
+            return continuation(request, context);
+        }
+
+        // A blocking call blocks anyway: the same attempts, waited on.
+        if (plan.RollFaultDelay() is var delay && delay > TimeSpan.Zero)
+        {
+            plan.DelayAsync(delay).GetAwaiter().GetResult();
+        }
+
+        var attempts = new GrpcAttempts();
+        try
+        {
+            for (var retries = 0; ; retries++)
+            {
+                var options = plan.ForAttempt(out var attemptDeadline);
+                try
+                {
+                    return attempts.Start(() => continuation(request, new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options)));
+                }
+                catch (RpcException ex) when (plan.ShouldRetry(ex, retries, attemptDeadline, attempts))
+                {
+                }
+                catch (RpcException ex) when (MeshGrpcFailures.WithReason(ex) is { } named)
+                {
+                    throw named;
+                }
+
+                plan.BackoffAsync(retries).GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            attempts.ReleaseRetries();
+        }
+    }
+
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        Plan(context.Method, context.Options) is { } plan
+            ? new RetryingServerStreamingCall<TRequest, TResponse>(plan, request, context, continuation).ToCall()
+            : continuation(request, context);
+
+    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(WithDeadline(context));
+
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(WithDeadline(context));
+
+    private ClientInterceptorContext<TRequest, TResponse> WithDeadline<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context)
+        where TRequest : class
+        where TResponse : class
+    {
+        if (Plan(context.Method, context.Options) is not { } plan)
+        {
+            return context;
+        }
+
+        var options = plan.ForAttempt(out _);
+        return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options);
+    }
+
+    /// <summary>Matches the call's route; null when the target is not a mesh service (the picker answers that).</summary>
+    private GrpcCallPlan? Plan(IMethod method, CallOptions options)
+    {
+        var table = _provider.Routes;
+        if (!table.TryGetService(_target.Host, out var service))
+        {
+            return null;
+        }
+
+        RoutePolicy? policy;
+        if (service.Routes is [{ MatchesAll: true } first, ..])
+        {
+            policy = first.Policy;
+        }
+        else
+        {
+            // The picker will see the same path and metadata (Grpc.Net.Client sends metadata as headers, -bin ones in
+            // base64), and the target's authority.
+            using var request = new HttpRequestMessage(HttpMethod.Post, _uris.For(method.FullName));
+            request.Headers.Host = _target.Authority;
+            if (options.Headers is { } headers)
+            {
+                foreach (var entry in headers)
+                {
+                    request.Headers.TryAddWithoutValidation(entry.Key, entry.IsBinary ? Convert.ToBase64String(entry.ValueBytes) : entry.Value);
+                }
+            }
+
+            // No route: the picker fails the call (route_not_found); the plan only names the reason.
+            policy = service.Match(request, out _)?.Policy;
+        }
+
+        return new GrpcCallPlan(policy, options, table.Random, _time);
+    }
+}

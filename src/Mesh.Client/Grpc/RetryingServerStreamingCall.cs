@@ -1,0 +1,116 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Mesh.Grpc;
+
+/// <summary>
+/// A server-streaming call under the route's resilience: retried (a new attempt, picked again) only while no response
+/// message has been delivered to the caller; after the first, a failure ends the call, as Envoy cannot retry once
+/// it forwarded a response. Messages pass through one at a time, never buffered.
+/// </summary>
+internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncStreamReader<TResponse>
+    where TRequest : class
+    where TResponse : class
+{
+    private readonly GrpcCallPlan _plan;
+    private readonly TRequest _request;
+    private readonly ClientInterceptorContext<TRequest, TResponse> _context;
+    private readonly Interceptor.AsyncServerStreamingCallContinuation<TRequest, TResponse> _continuation;
+    private readonly Task _started;
+    private readonly GrpcAttempts _attempts = new();
+    private AsyncServerStreamingCall<TResponse>? _current;
+    private DateTime? _attemptDeadline;
+    private bool _delivered;
+    private int _retries;
+    private volatile bool _disposed;
+
+    public RetryingServerStreamingCall(GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, Interceptor.AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        _plan = plan;
+        _request = request;
+        _context = context;
+        _continuation = continuation;
+        var delay = plan.RollFaultDelay();
+        if (delay > TimeSpan.Zero)
+        {
+            _started = StartAfterAsync(delay);
+        }
+        else
+        {
+            StartAttempt();
+            _started = Task.CompletedTask;
+        }
+    }
+
+    public TResponse Current => (Volatile.Read(ref _current) ?? throw new InvalidOperationException("The call has not started.")).ResponseStream.Current;
+
+    public AsyncServerStreamingCall<TResponse> ToCall() => new(this, HeadersAsync(), GetStatus, GetTrailers, Dispose);
+
+    public async Task<bool> MoveNext(CancellationToken cancellationToken)
+    {
+        await _started.ConfigureAwait(false);
+        while (true)
+        {
+            var call = Volatile.Read(ref _current)!;
+            try
+            {
+                var moved = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
+                _delivered |= moved;
+                if (moved)
+                {
+                    // No retry after a message: the retries held (the first message ends them) go back to the budget.
+                    _attempts.ReleaseRetries();
+                }
+
+                return moved;
+            }
+            catch (RpcException ex) when (!_delivered && !_disposed && !cancellationToken.IsCancellationRequested && _plan.ShouldRetry(ex, _retries, _attemptDeadline, _attempts))
+            {
+                call.Dispose();
+            }
+            catch (RpcException ex) when (Release() && MeshGrpcFailures.WithReason(ex) is { } named)
+            {
+                throw named;
+            }
+
+            await _plan.BackoffAsync(_retries++).ConfigureAwait(false);
+            StartAttempt();
+        }
+    }
+
+    private async Task StartAfterAsync(TimeSpan delay)
+    {
+        await _plan.DelayAsync(delay).ConfigureAwait(false);
+        StartAttempt();
+    }
+
+    private void StartAttempt()
+    {
+        var options = _plan.ForAttempt(out _attemptDeadline);
+        Volatile.Write(ref _current, _attempts.Start(() => _continuation(_request, new ClientInterceptorContext<TRequest, TResponse>(_context.Method, _context.Host, options))));
+    }
+
+    private async Task<Metadata> HeadersAsync()
+    {
+        await _started.ConfigureAwait(false);
+        return await Volatile.Read(ref _current)!.ResponseHeadersAsync.ConfigureAwait(false);
+    }
+
+    private Status GetStatus() => (Volatile.Read(ref _current) ?? throw new InvalidOperationException("Unable to get the status: the call has not started.")).GetStatus();
+
+    private Metadata GetTrailers() => (Volatile.Read(ref _current) ?? throw new InvalidOperationException("Unable to get the trailers: the call has not started.")).GetTrailers();
+
+    /// <summary>Gives the retries held back; true, so it can run in an exception filter.</summary>
+    private bool Release()
+    {
+        _attempts.ReleaseRetries();
+        return true;
+    }
+
+    private void Dispose()
+    {
+        _disposed = true;
+        _attempts.ReleaseRetries();
+        Volatile.Read(ref _current)?.Dispose();
+    }
+}

@@ -1,0 +1,115 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Mesh.Grpc.Tests.Protos;
+using Mesh.Tests;
+using Microsoft.Extensions.DependencyInjection;
+using static Mesh.Grpc.Tests.GrpcYaml;
+
+namespace Mesh.Grpc.Tests;
+
+/// <summary>The ways an app makes a mesh channel, and the HTTP mesh beside it in <c>ConfigureHttpClientDefaults</c>.</summary>
+public sealed class MeshGrpcClientTests : IAsyncLifetime
+{
+    private GrpcBackend _a = null!;
+    private GrpcBackend _b = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _a = await GrpcBackend.StartAsync("a");
+        _b = await GrpcBackend.StartAsync("b");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+    }
+
+    /// <summary>With the HTTP mesh on every client as well, a gRPC call is routed once (by its channel) and counted once.</summary>
+    [Fact]
+    public async Task AddMesh_AlsoInHttpClientDefaults_CallRoutedAndCountedOnce()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v2")), [(_a, "v1"), (_b, "v2")], services =>
+        {
+            services.ConfigureHttpClientDefaults(b => b.AddMesh());
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = new Uri(GrpcMesh.Address)).AddMesh();
+        });
+
+        Assert.Equal("b", await mesh.SayAsync());
+        Assert.Equal((0, 1), (_a.Calls, _b.Calls));
+
+        _b.Hang = true;
+        using var held = new CancellationTokenSource();
+        var call = mesh.Client.SayAsync(new EchoRequest(), cancellationToken: held.Token);
+        await _b.WaitForActiveAsync(1);
+        var endpoint = mesh.Cluster(ReviewsV2).Endpoints.Single();
+        Assert.Equal(1, endpoint.State.ActiveRequests);
+
+        await held.CancelAsync();
+        await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        await Eventually.WaitAsync(() => endpoint.State.ActiveRequests == 0, "the cancelled call to stop counting");
+    }
+
+    /// <summary>A gRPC client the mesh is not added to passes through the HTTP mesh of the defaults untouched.</summary>
+    [Fact]
+    public async Task AddMesh_InHttpClientDefaultsOnly_GrpcClientToAPlainAddressPassesThrough()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v2")), [(_a, "v1"), (_b, "v2")], services =>
+        {
+            services.ConfigureHttpClientDefaults(b => b.AddMesh());
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = new Uri($"http://127.0.0.1:{_a.Port}"));
+        });
+
+        var reply = await mesh.Client.SayAsync(new EchoRequest(), cancellationToken: Ct);
+
+        Assert.Equal("a", reply.Server);
+        Assert.Equal($"127.0.0.1:{_a.Port}", reply.Authority);
+    }
+
+    [Fact]
+    public async Task ForAddress_MeshScheme_ChannelRoutesByTheMesh()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v2")), _a, _b);
+        using var channel = GrpcChannel.ForAddress("mesh:///reviews:9080", new GrpcChannelOptions { ServiceProvider = mesh.Services, Credentials = ChannelCredentials.Insecure });
+        var client = new Echo.EchoClient(channel);
+
+        var reply = await client.SayAsync(new EchoRequest(), cancellationToken: Ct);
+
+        Assert.Equal(("b", "reviews:9080"), (reply.Server, reply.Authority));
+    }
+
+    /// <summary>Without the resolver's service config the channel would use pick_first and bypass the routes: it refuses instead.</summary>
+    [Fact]
+    public async Task ForAddress_ResolverServiceConfigDisabled_EveryCallFailsSayingWhy()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v2")), _a, _b);
+        using var channel = GrpcChannel.ForAddress("mesh:///reviews:9080", new GrpcChannelOptions
+        {
+            ServiceProvider = mesh.Services,
+            Credentials = ChannelCredentials.Insecure,
+            DisableResolverServiceConfig = true,
+        });
+        var client = new Echo.EchoClient(channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.SayAsync(new EchoRequest(), cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("DisableResolverServiceConfig", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, _a.Calls + _b.Calls);
+    }
+
+    [Fact]
+    public async Task ForAddress_NotAMeshService_Unavailable()
+    {
+        await using var mesh = GrpcMesh.Start(Rule(), _a, _b);
+        using var channel = GrpcChannel.ForAddress("mesh:///ratings:9080", new GrpcChannelOptions { ServiceProvider = mesh.Services, Credentials = ChannelCredentials.Insecure });
+        var client = new Echo.EchoClient(channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.SayAsync(new EchoRequest(), cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("'ratings' is not a mesh service", error.Status.Detail, StringComparison.Ordinal);
+    }
+}
