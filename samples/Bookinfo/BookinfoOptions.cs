@@ -18,8 +18,11 @@ public sealed class BookinfoOptions
     /// <summary>Gets or sets how often Consul checks each instance's health.</summary>
     public TimeSpan ConsulCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets the directory where each instance persists its last good mesh state (consul registry).</summary>
-    public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "bookinfo-mesh-state");
+    /// <summary>
+    /// Gets or sets the directory where each instance persists its last good mesh state (consul registry): one per
+    /// run by default, so it can never be a config directory a walkthrough step points at, nor another run's.
+    /// </summary>
+    public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), $"bookinfo-mesh-state-{Environment.ProcessId}");
 
     /// <summary>Gets or sets a value indicating whether <c>--help</c> was asked for: print <see cref="Usage"/> and start nothing.</summary>
     public bool Help { get; set; }
