@@ -80,6 +80,53 @@ public sealed class MeshGrpcClientTests : IAsyncLifetime
         Assert.Equal(("b", "reviews:9080"), (reply.Server, reply.Authority));
     }
 
+    /// <summary>MeshGrpcChannel: what the client factory's AddMesh builds, for code that makes its own channels.</summary>
+    [Fact]
+    public async Task MeshGrpcChannel_HttpAddress_RoutedWithTheRoutesTimeoutAndCallTracking()
+    {
+        await using var mesh = GrpcMesh.Start(Yaml(Rule(), AllTo("v2", "timeout: 5s")), _a, _b);
+        using var channel = MeshGrpcChannel.ForAddress("http://reviews:9080", mesh.Services);
+        var client = new Echo.EchoClient(channel.CallInvoker);
+
+        var reply = await client.SayAsync(new EchoRequest(), cancellationToken: Ct);
+
+        Assert.Equal(("b", "reviews:9080"), (reply.Server, reply.Authority));
+        Assert.InRange(reply.DeadlineMs, 2000, 5000); // the route's timeout, as the call's deadline
+
+        // The mesh handler below the balancer counts an open call until it ends, not until its headers.
+        _b.Hang = true;
+        using var held = new CancellationTokenSource();
+        var call = client.SayAsync(new EchoRequest(), cancellationToken: held.Token);
+        await _b.WaitForActiveAsync(1);
+        var endpoint = mesh.Cluster(ReviewsV2).Endpoints.Single();
+        Assert.Equal(1, endpoint.State.ActiveRequests);
+        await held.CancelAsync();
+        await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        await Eventually.WaitAsync(() => endpoint.State.ActiveRequests == 0, "the cancelled call to stop counting");
+    }
+
+    [Theory]
+    [InlineData("reviews:9080")]
+    [InlineData("ftp://reviews:9080")]
+    public void MeshGrpcChannel_NotAnAddressTheMeshRoutes_ArgumentException(string address)
+    {
+        var services = new ServiceCollection().BuildServiceProvider();
+
+        var ex = Assert.Throws<ArgumentException>(() => MeshGrpcChannel.ForAddress(address, services));
+
+        Assert.Contains("http://ratings:9080", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MeshGrpcChannel_ServicesWithoutAddMesh_SaysSo()
+    {
+        var services = new ServiceCollection().BuildServiceProvider();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => MeshGrpcChannel.ForAddress("http://reviews:9080", services));
+
+        Assert.Contains("AddMesh()", ex.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Without the resolver's service config the channel would use pick_first and bypass the routes: it refuses instead.</summary>
     [Fact]
     public async Task ForAddress_ResolverServiceConfigDisabled_EveryCallFailsSayingWhy()
