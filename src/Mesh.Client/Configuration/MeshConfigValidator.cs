@@ -80,12 +80,18 @@ internal static class MeshConfigValidator
             errors.Add(new ConfigError(doc, "spec.hosts", "is empty; name at least one host, such as 'reviews'"));
         }
 
+        var own = new HashSet<ServiceKey>();
         for (var i = 0; i < spec.Hosts.Count; i++)
         {
             var host = spec.Hosts[i];
             if (string.IsNullOrWhiteSpace(host))
             {
                 errors.Add(new ConfigError(doc, $"spec.hosts[{i}]", "is empty; name a host, such as 'reviews'"));
+            }
+            else if (!host.Contains('*', StringComparison.Ordinal) && !own.Add(ServiceKey.Parse(host, ns)))
+            {
+                // Istio's ValidateVirtualService: "duplicate hosts in virtual service" (reviews and reviews.default are one host).
+                errors.Add(new ConfigError(doc, $"spec.hosts[{i}]", $"host '{host}' is listed twice in this VirtualService; list it once"));
             }
             else if (host.Contains('*', StringComparison.Ordinal))
             {
@@ -161,9 +167,10 @@ internal static class MeshConfigValidator
             }
 
             ValidateHeaders(route.Headers, $"{path}.headers", doc, errors);
-            if (route.Timeout is { } timeout && timeout < TimeSpan.Zero)
+            if (route.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
-                errors.Add(new ConfigError(doc, $"{path}.timeout", "is negative; use a duration such as '3s' (0 disables the timeout)"));
+                // Istio's ValidateDuration: at least 1ms. No timeout is said by leaving the field out.
+                errors.Add(new ConfigError(doc, $"{path}.timeout", $"is {(timeout == TimeSpan.Zero ? "0" : "negative")}; use a duration of 1ms or more, such as '3s', or leave timeout out for none"));
             }
             else
             {
@@ -186,6 +193,11 @@ internal static class MeshConfigValidator
         if (retries.Attempts < 0)
         {
             errors.Add(new ConfigError(doc, $"{path}.attempts", $"is {retries.Attempts}; use 0 (no retries) or more"));
+        }
+        else if (retries.Attempts == 0 && (retries.PerTryTimeout is not null || retries.RetryOn is not null || retries.RetryRemoteLocalities is not null))
+        {
+            // Istio's ValidateHTTPRetry: a retry policy with no attempts is a mistake, not a way to say "none".
+            errors.Add(new ConfigError(doc, $"{path}.attempts", "is 0 (or left out) while perTryTimeout, retryOn or retryRemoteLocalities is set; set attempts, or remove the others"));
         }
 
         if (retries.PerTryTimeout is { } perTry && perTry <= TimeSpan.Zero)
@@ -215,9 +227,9 @@ internal static class MeshConfigValidator
             errors.Add(new ConfigError(doc, path, "sets neither delay nor abort; set one or remove fault"));
         }
 
-        if (fault.Delay is { } delay && (delay.FixedDelay is null || delay.FixedDelay < TimeSpan.Zero))
+        if (fault.Delay is { } delay && (delay.FixedDelay is null || delay.FixedDelay <= TimeSpan.Zero))
         {
-            errors.Add(new ConfigError(doc, $"{path}.delay.fixedDelay", "is required: the delay to inject, such as '7s'"));
+            errors.Add(new ConfigError(doc, $"{path}.delay.fixedDelay", "is required, 1ms or more: the delay to inject, such as '7s'"));
         }
         else
         {
@@ -401,11 +413,11 @@ internal static class MeshConfigValidator
         }
     }
 
-    private static void Positive(int? value, string path, string doc, List<ConfigError> errors)
+    private static void NotNegative(int? value, string path, string doc, List<ConfigError> errors)
     {
-        if (value is <= 0)
+        if (value is < 0)
         {
-            errors.Add(new ConfigError(doc, path, $"is {value}; use 1 or more (leave it out for no limit)"));
+            errors.Add(new ConfigError(doc, path, $"is {value}; use 0 or more (0, or leaving it out, is no limit)"));
         }
     }
 
@@ -465,6 +477,10 @@ internal static class MeshConfigValidator
             {
                 errors.Add(new ConfigError(doc, $"{path}.name", "is empty; name the subset, such as 'v1'"));
             }
+            else if (!IsDnsLabel(subset.Name))
+            {
+                errors.Add(new ConfigError(doc, $"{path}.name", $"'{subset.Name}' is not a valid subset name; use a DNS-1123 label of at most 63 letters, digits and '-' (Istio's rule), such as 'v1'"));
+            }
             else if (!names.Add(subset.Name))
             {
                 errors.Add(new ConfigError(doc, $"{path}.name", $"subset '{subset.Name}' is defined twice; subset names must be unique"));
@@ -476,14 +492,26 @@ internal static class MeshConfigValidator
 
     private static void ValidateTrafficPolicy(TrafficPolicy? policy, string path, string doc, List<ConfigError> errors)
     {
+        // Istio's validateTrafficPolicy and validateConnectionPool: an empty one says nothing, so it is a mistake.
+        if (policy is { LoadBalancer: null, ConnectionPool: null, OutlierDetection: null })
+        {
+            errors.Add(new ConfigError(doc, path, "is empty; set loadBalancer, connectionPool or outlierDetection, or remove it"));
+        }
+
+        if (policy?.ConnectionPool is { Tcp: null, Http: null })
+        {
+            errors.Add(new ConfigError(doc, $"{path}.connectionPool", "is empty; set tcp or http, or remove it"));
+        }
+
         if (policy?.ConnectionPool is { } pool)
         {
             var poolPath = $"{path}.connectionPool";
-            Positive(pool.Tcp?.MaxConnections, $"{poolPath}.tcp.maxConnections", doc, errors);
+            // Istio's validateConnectionPool: counts of 0 or more; 0 leaves the limit at its default (none), as translation does.
+            NotNegative(pool.Tcp?.MaxConnections, $"{poolPath}.tcp.maxConnections", doc, errors);
             Positive(pool.Tcp?.ConnectTimeout, $"{poolPath}.tcp.connectTimeout", doc, errors);
-            Positive(pool.Http?.Http1MaxPendingRequests, $"{poolPath}.http.http1MaxPendingRequests", doc, errors);
-            Positive(pool.Http?.Http2MaxRequests, $"{poolPath}.http.http2MaxRequests", doc, errors);
-            Positive(pool.Http?.MaxRequestsPerConnection, $"{poolPath}.http.maxRequestsPerConnection", doc, errors);
+            NotNegative(pool.Http?.Http1MaxPendingRequests, $"{poolPath}.http.http1MaxPendingRequests", doc, errors);
+            NotNegative(pool.Http?.Http2MaxRequests, $"{poolPath}.http.http2MaxRequests", doc, errors);
+            NotNegative(pool.Http?.MaxRequestsPerConnection, $"{poolPath}.http.maxRequestsPerConnection", doc, errors);
             Positive(pool.Http?.IdleTimeout, $"{poolPath}.http.idleTimeout", doc, errors);
             if (pool.Http?.MaxRetries is < 0)
             {
@@ -539,10 +567,20 @@ internal static class MeshConfigValidator
             }
 
             InRange(hash.HttpCookie?.Ttl, $"{path}.consistentHash.httpCookie.ttl", doc, errors);
+            if (hash.HttpCookie is { } cookie && string.IsNullOrWhiteSpace(cookie.Name))
+            {
+                errors.Add(new ConfigError(doc, $"{path}.consistentHash.httpCookie.name", "is empty; name the cookie to hash on, such as 'session'"));
+            }
             if (hash.MinimumRingSize is { } size && size is < 1 or > 8_388_608)
             {
                 errors.Add(new ConfigError(doc, $"{path}.consistentHash.ringHash.minimumRingSize", $"{size} is out of range; use 1 to 8388608"));
             }
         }
     }
+
+    /// <summary>A DNS-1123 label as Istio checks subset names: 1-63 letters, digits and '-', starting and ending with a letter or digit.</summary>
+    private static bool IsDnsLabel(string name) =>
+        name.Length is > 0 and <= 63 &&
+        char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]) &&
+        name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 }

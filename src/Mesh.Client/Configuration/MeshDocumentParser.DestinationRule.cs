@@ -54,7 +54,7 @@ internal static partial class MeshDocumentParser
                 MaxRetries = h.Int("maxRetries"),
                 IdleTimeout = h.Duration("idleTimeout"),
             };
-            h.Unsupported("yet", "h2UpgradePolicy", "useClientProtocol", "maxConcurrentStreams");
+            h.Unsupported("yet", "h2UpgradePolicy", "useClientProtocol", "maxConcurrentStreams", "http2KeepAlive");
             return http;
         }),
     };
@@ -72,7 +72,7 @@ internal static partial class MeshDocumentParser
             MaxEjectionPercent = m.Int("maxEjectionPercent"),
             MinHealthPercent = m.Int("minHealthPercent"),
         };
-        m.Unsupported("yet", "splitExternalLocalOriginErrors", "consecutiveLocalOriginFailures");
+        m.Unsupported("yet", "splitExternalLocalOriginErrors", "consecutiveLocalOriginFailures", "outlierDetectionHttpErrorCodes");
         return detection;
     }
 
@@ -83,7 +83,7 @@ internal static partial class MeshDocumentParser
             Simple = m.String("simple"),
             ConsistentHash = m.Object("consistentHash", ReadConsistentHash),
         };
-        m.Unsupported("yet", "localityLbSetting", "warmupDurationSecs", "warmup");
+        m.Unsupported("yet", "localityLbSetting", "warmupDurationSecs", "warmup", "zoneAwareLbSetting", "backendUtilization");
         return settings;
     }
 
@@ -93,7 +93,12 @@ internal static partial class MeshDocumentParser
         var result = new ConsistentHashLB
         {
             HttpHeaderName = m.String("httpHeaderName"),
-            HttpCookie = m.Object("httpCookie", c => new HttpCookie { Name = c.RequiredString("name"), Path = c.String("path"), Ttl = c.Duration("ttl") }),
+            HttpCookie = m.Object("httpCookie", c =>
+            {
+                var cookie = new HttpCookie { Name = c.RequiredString("name"), Path = c.String("path"), Ttl = c.Duration("ttl") };
+                c.Unsupported("yet", "attributes");
+                return cookie;
+            }),
             UseSourceIp = m.Bool("useSourceIp") ?? false,
             HttpQueryParameterName = m.String("httpQueryParameterName"),
             MinimumRingSize = ringSize ?? m.Long("minimumRingSize"),

@@ -58,9 +58,10 @@ internal sealed class ClusterLimits
 
     private sealed record Limits(int MaxRequests, int MaxInFlightOrPending, int MaxRetries)
     {
+        // 0 leaves a limit at its default, none, as Istio's translation applies only values above 0.
         public static Limits From(ConnectionPoolSettings settings) => new(
-            settings.Http?.Http2MaxRequests ?? int.MaxValue,
-            settings.Tcp?.MaxConnections is { } connections && settings.Http?.Http1MaxPendingRequests is { } pending
+            settings.Http?.Http2MaxRequests is > 0 and var max ? max : int.MaxValue,
+            settings.Tcp?.MaxConnections is > 0 and var connections && settings.Http?.Http1MaxPendingRequests is > 0 and var pending
                 ? (int)Math.Min((long)connections + pending, int.MaxValue)
                 : int.MaxValue,
             settings.Http?.MaxRetries ?? int.MaxValue);

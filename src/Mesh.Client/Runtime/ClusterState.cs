@@ -60,7 +60,7 @@ internal sealed class ClusterState : IDisposable
     public MeshTransport Transport => Volatile.Read(ref _transport);
 
     /// <summary>Gets connectionPool.http.maxRequestsPerConnection, or null when unset.</summary>
-    public int? MaxRequestsPerConnection => Config.TrafficPolicy.ConnectionPool?.Http?.MaxRequestsPerConnection;
+    public int? MaxRequestsPerConnection => Config.TrafficPolicy.ConnectionPool?.Http?.MaxRequestsPerConnection is > 0 and var n ? n : null;
 
     /// <summary>Gets the endpoints to pick from now: the healthy ones, less those outlier detection ejected.</summary>
     public MeshEndpoint[] Available => Outlier?.Available ?? Endpoints;

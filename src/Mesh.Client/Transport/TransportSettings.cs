@@ -23,7 +23,7 @@ internal sealed record TransportSettings(TimeSpan? ConnectTimeout, int? MaxConne
 
         // Envoy's maxConnections bounds the whole cluster; SocketsHttpHandler bounds each endpoint, so share it out.
         var endpoints = Math.Max(endpointCount, 1);
-        int? perServer = pool.Tcp?.MaxConnections is { } max ? Math.Max(1, (int)(((long)max + endpoints - 1) / endpoints)) : null;
+        int? perServer = pool.Tcp?.MaxConnections is > 0 and var max ? Math.Max(1, (int)(((long)max + endpoints - 1) / endpoints)) : null;
         return new TransportSettings(pool.Tcp?.ConnectTimeout, perServer, pool.Http?.IdleTimeout, perServer is null ? null : cluster);
     }
 }

@@ -377,6 +377,50 @@ public class MeshConfigValidatorTests
         Assert.Equal(("spec.hosts[0]", "wildcard host '*.example.com' is not supported by Mesh yet; name each host"), (error.Path, error.Message));
     }
 
+    [Theory]
+    [InlineData("v1.0")]
+    [InlineData("v1_x")]
+    [InlineData("-v1")]
+    public void Validate_SubsetNameNotADnsLabel_Refused(string name)
+    {
+        var documents = Parse(("dr.yaml", $"apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{ name: reviews }}\nspec:\n  host: reviews\n  subsets:\n  - name: '{name}'\n    labels: {{ version: v1 }}\n"));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.subsets[0].name", $"'{name}' is not a valid subset name; use a DNS-1123 label of at most 63 letters, digits and '-' (Istio's rule), such as 'v1'"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_HostListedTwiceInOneVirtualService_Refused()
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews, reviews.default]", "- route:\n  - destination: { host: reviews }")));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.hosts[1]", "host 'reviews.default' is listed twice in this VirtualService; list it once"), (error.Path, error.Message));
+    }
+
+    [Fact]
+    public void Validate_EmptyTrafficPolicy_Refused()
+    {
+        var documents = Parse(("dr.yaml", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: reviews }\nspec:\n  host: reviews\n  trafficPolicy: {}\n"));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(("spec.trafficPolicy", "is empty; set loadBalancer, connectionPool or outlierDetection, or remove it"), (error.Path, error.Message));
+    }
+
+    [Theory]
+    [InlineData("maxConnections: 0", "tcp")]
+    [InlineData("http2MaxRequests: 0", "http")]
+    [InlineData("maxRequestsPerConnection: 0", "http")]
+    public void Validate_ConnectionPoolCountZero_AcceptedAsNoLimit(string field, string group)
+    {
+        var documents = Parse(("dr.yaml", $"apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{ name: reviews }}\nspec:\n  host: reviews\n  trafficPolicy:\n    connectionPool: {{ {group}: {{ {field} }} }}\n"));
+
+        Assert.Empty(MeshConfigValidator.Validate(documents));
+    }
+
     [Fact]
     public void Validate_GatewaysWithMesh_Accepted()
     {
@@ -428,7 +472,11 @@ public class MeshConfigValidatorTests
     [InlineData("fault: { abort: { percentage: { value: 100 } } }", "spec.http[0].fault.abort.httpStatus", "is required: the status to return, such as 500 (or grpcStatus, such as UNAVAILABLE)")]
     [InlineData("fault: { abort: { percentage: { value: 100 }, httpStatus: 600 } }", "spec.http[0].fault.abort.httpStatus", "is 600; use an HTTP status from 200 to 599")]
     [InlineData("fault: { abort: { percentage: { value: 100 }, httpStatus: 199 } }", "spec.http[0].fault.abort.httpStatus", "is 199; use an HTTP status from 200 to 599")]
-    [InlineData("fault: { delay: { percentage: { value: 100 } } }", "spec.http[0].fault.delay.fixedDelay", "is required: the delay to inject, such as '7s'")]
+    [InlineData("fault: { delay: { percentage: { value: 100 } } }", "spec.http[0].fault.delay.fixedDelay", "is required, 1ms or more: the delay to inject, such as '7s'")]
+    [InlineData("fault: { delay: { fixedDelay: 0s, percentage: { value: 100 } } }", "spec.http[0].fault.delay.fixedDelay", "is required, 1ms or more: the delay to inject, such as '7s'")]
+    [InlineData("timeout: 0s", "spec.http[0].timeout", "is 0; use a duration of 1ms or more, such as '3s', or leave timeout out for none")]
+    [InlineData("retries: { retryOn: 5xx }", "spec.http[0].retries.attempts", "is 0 (or left out) while perTryTimeout, retryOn or retryRemoteLocalities is set; set attempts, or remove the others")]
+    [InlineData("retries: { attempts: 0, perTryTimeout: 1s }", "spec.http[0].retries.attempts", "is 0 (or left out) while perTryTimeout, retryOn or retryRemoteLocalities is set; set attempts, or remove the others")]
     [InlineData("fault: {}", "spec.http[0].fault", "sets neither delay nor abort; set one or remove fault")]
     [InlineData("fault: { delay: { percent: 150, fixedDelay: 1s } }", "spec.http[0].fault.delay.percentage", "is 150; use 0 to 100")]
     [InlineData("fault: { delay: { percent: -5, fixedDelay: 1s } }", "spec.http[0].fault.delay.percentage", "is -5; use 0 to 100")]
@@ -448,7 +496,6 @@ public class MeshConfigValidatorTests
     [Theory]
     [InlineData("timeout: 2s\n  retries: { attempts: 3, perTryTimeout: 500ms, retryOn: 'gateway-error,connect-failure,refused-stream,503', retryRemoteLocalities: true }")]
     [InlineData("retries: { attempts: 0 }")]
-    [InlineData("timeout: 0s")]
     [InlineData("fault: { delay: { percentage: { value: 0.1 }, fixedDelay: 7s }, abort: { percentage: { value: 100 }, httpStatus: 500 } }")]
     [InlineData("fault: { delay: { percent: 50, fixedDelay: 1ms } }")]
     public void Validate_GoodResilienceFields_NoErrors(string field)
@@ -476,11 +523,12 @@ public class MeshConfigValidatorTests
     }
 
     [Theory]
-    [InlineData("connectionPool: { tcp: { maxConnections: 0 } }", "connectionPool.tcp.maxConnections", "is 0; use 1 or more (leave it out for no limit)")]
+    [InlineData("connectionPool: { tcp: { maxConnections: -1 } }", "connectionPool.tcp.maxConnections", "is -1; use 0 or more (0, or leaving it out, is no limit)")]
+    [InlineData("connectionPool: {}", "connectionPool", "is empty; set tcp or http, or remove it")]
     [InlineData("connectionPool: { tcp: { connectTimeout: 0s } }", "connectionPool.tcp.connectTimeout", "must be more than 0, such as '1s'")]
-    [InlineData("connectionPool: { http: { http1MaxPendingRequests: -1 } }", "connectionPool.http.http1MaxPendingRequests", "is -1; use 1 or more (leave it out for no limit)")]
-    [InlineData("connectionPool: { http: { http2MaxRequests: 0 } }", "connectionPool.http.http2MaxRequests", "is 0; use 1 or more (leave it out for no limit)")]
-    [InlineData("connectionPool: { http: { maxRequestsPerConnection: 0 } }", "connectionPool.http.maxRequestsPerConnection", "is 0; use 1 or more (leave it out for no limit)")]
+    [InlineData("connectionPool: { http: { http1MaxPendingRequests: -1 } }", "connectionPool.http.http1MaxPendingRequests", "is -1; use 0 or more (0, or leaving it out, is no limit)")]
+    [InlineData("connectionPool: { http: { http2MaxRequests: -5 } }", "connectionPool.http.http2MaxRequests", "is -5; use 0 or more (0, or leaving it out, is no limit)")]
+    [InlineData("loadBalancer: { consistentHash: { httpCookie: { name: '' } } }", "loadBalancer.consistentHash.httpCookie.name", "is empty; name the cookie to hash on, such as 'session'")]
     [InlineData("connectionPool: { http: { idleTimeout: 0s } }", "connectionPool.http.idleTimeout", "must be more than 0, such as '1s'")]
     [InlineData("connectionPool: { http: { maxRetries: -1 } }", "connectionPool.http.maxRetries", "is -1; use 0 or more")]
     [InlineData("outlierDetection: { consecutive5xxErrors: -1 }", "outlierDetection.consecutive5xxErrors", "is -1; use 0 (off) or more")]

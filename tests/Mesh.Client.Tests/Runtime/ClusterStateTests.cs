@@ -59,6 +59,17 @@ public sealed class ClusterStateTests
     }
 
     [Fact]
+    public void Create_ConnectionPoolCountsZero_NoLimitAsIstioTranslatesThem()
+    {
+        var table = TestMesh.Compile(TestMesh.ReviewsRule + "\n  trafficPolicy: { connectionPool: { tcp: { maxConnections: 0 }, http: { http2MaxRequests: 0, http1MaxPendingRequests: 0, maxRequestsPerConnection: 0 } } }", TestMesh.Reviews);
+        var cluster = table.Clusters["outbound|||reviews.default.svc.cluster.local"];
+
+        Assert.Equal((int.MaxValue, int.MaxValue), (cluster.Limits!.MaxRequests, cluster.Limits.MaxInFlightOrPending));
+        Assert.Null(cluster.MaxRequestsPerConnection);
+        Assert.Null(cluster.Transport.Settings.MaxConnectionsPerServer);
+    }
+
+    [Fact]
     public void Create_UnhealthyInstances_InTheConfigButNotPicked()
     {
         var sick = TestMesh.Instance("reviews", "10.0.0.4") with { Healthy = false };
