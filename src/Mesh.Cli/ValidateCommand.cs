@@ -27,12 +27,22 @@ internal static class ValidateCommand
         if (errors.Count > 0)
         {
             InputReader.PrintErrors(errors, stderr);
+            if (errors.Any(e => e.Message.Contains("is not defined by any DestinationRule", StringComparison.Ordinal)))
+            {
+                // validate reads only its inputs (apply also looks at what Consul holds).
+                stderr.WriteLine("validate checks the files given as one config: name the DestinationRule's file too, such as -f destination-rule-all.yaml.");
+            }
+
             return MeshCtl.Invalid;
         }
 
         foreach (var (document, _) in documents)
         {
             stdout.WriteLine($"{Kinds.Resource(document.Kind, document.Metadata.Name)} valid");
+            if (document is VirtualService { AppliesToMesh: false } bound)
+            {
+                stdout.WriteLine($"note: {bound.DisplayName} is bound to gateways [{string.Join(", ", bound.Spec.Gateways)}] without 'mesh', so it does not apply to mesh traffic (Istio's rule)");
+            }
         }
 
         stdout.WriteLine($"{documents.Count} document{(documents.Count == 1 ? "" : "s")} valid.");

@@ -39,9 +39,10 @@ internal static partial class MeshDocumentParser
         // The limits are checked on the event stream as YamlStream consumes it: building nodes
         // recurses and aliases multiply what reading costs, so it stops at the first event past a limit.
         var stream = new YamlStream();
+        var budget = new YamlBudget(new Parser(new StringReader(text)));
         try
         {
-            stream.Load(new YamlBudget(new Parser(new StringReader(text))));
+            stream.Load(budget);
         }
         catch (YamlBudgetException ex)
         {
@@ -50,13 +51,16 @@ internal static partial class MeshDocumentParser
         }
         catch (YamlException ex)
         {
-            errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}"));
+            // Some scanner errors (a tab used as indentation) report where the enclosing mapping began: say where reading stopped too.
+            var where = ex.Start.Line >= budget.LastLine ? $"at line {ex.Start.Line}, column {ex.Start.Column}" : $"at line {ex.Start.Line}, column {ex.Start.Column} (reading stopped after line {budget.LastLine})";
+            errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON {where}: {ex.InnerException?.Message ?? ex.Message}"));
             return new MeshParseResult(documents, errors);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or InvalidCastException)
         {
             // YamlDotNet reports some malformed input with general exceptions; they are still the input's fault.
-            errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON: {ex.Message}"));
+            // YamlDotNet says "Operation is not valid due to the current state of the object" for an unclosed [ or { followed by more keys.
+            errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON: reading stopped after line {budget.LastLine} (an unclosed '[', '{{' or quote before it?): {ex.Message}"));
             return new MeshParseResult(documents, errors);
         }
 

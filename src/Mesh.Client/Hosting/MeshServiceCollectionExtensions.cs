@@ -62,6 +62,13 @@ public static class MeshServiceCollectionExtensions
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<MeshSnapshotProvider>(sp));
         services.TryAddSingleton<Mesh.Runtime.IMeshStatus>(static sp => sp.GetRequiredService<MeshSnapshotProvider>());
         services.TryAddTransient<MeshHttpHandler>();
+
+        // First of the filters, so that it runs last and its order stands (the factory's logging filter adds its handlers too).
+        if (!services.Any(d => d.ImplementationType == typeof(MeshHandlerOrderFilter)))
+        {
+            services.Insert(0, ServiceDescriptor.Singleton<Microsoft.Extensions.Http.IHttpMessageHandlerBuilderFilter, MeshHandlerOrderFilter>());
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Grpc.Net.Client.Balancer.ResolverFactory, Mesh.Grpc.MeshResolverFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Grpc.Net.Client.Balancer.LoadBalancerFactory, Mesh.Grpc.MeshLoadBalancerFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MeshStartupService>());

@@ -167,7 +167,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                 }
                 else if (limits?.TryEnter() is { } limit)
                 {
-                    Log.Overflow(logger, request.Method, request.RequestUri!, cluster.Name, limit);
+                    Log.Overflow(logger, request.Method, original, cluster.Name, limit);
                     result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}");
                 }
                 else
@@ -196,7 +196,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                 if (attempt >= (policy?.Retries ?? 0) || !replayable || failure == UpstreamFailure.RouteTimeout || !policy!.IsRetriable(result, failure) ||
                     !TryEnterRetry(limits, ref retriesHeld))
                 {
-                    response = result ?? Failed(request, failure, error!);
+                    response = result ?? Failed(request, original, failure, error!);
                     break;
                 }
 
@@ -210,7 +210,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
-                        response = Failed(request, UpstreamFailure.RouteTimeout, null);
+                        response = Failed(request, original, UpstreamFailure.RouteTimeout, null);
                         break;
                     }
                 }
@@ -340,19 +340,19 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         }
     }
 
-    /// <summary>Turns an attempt's failure into the response a sidecar would give: 504 on a timeout, 503 on a connection failure or reset.</summary>
-    private HttpResponseMessage Failed(HttpRequestMessage request, UpstreamFailure failure, Exception? error)
+    /// <summary>Turns an attempt's failure into the response a sidecar would give: 504 on a timeout, 503 on a connection failure or reset; logged with the logical URI.</summary>
+    private HttpResponseMessage Failed(HttpRequestMessage request, Uri uri, UpstreamFailure failure, Exception? error)
     {
         switch (failure)
         {
             case UpstreamFailure.RouteTimeout or UpstreamFailure.PerTryTimeout:
-                Log.Timeout(logger, request.Method, request.RequestUri!);
+                Log.Timeout(logger, request.Method, uri);
                 return Generated(request, HttpStatusCode.GatewayTimeout, MeshHeaders.UpstreamRequestTimeout, "upstream request timeout");
             case UpstreamFailure.ConnectFailure:
-                Log.UpstreamFailed(logger, request.Method, request.RequestUri!, error?.Message ?? "connection failure");
+                Log.UpstreamFailed(logger, request.Method, uri, error?.Message ?? "connection failure");
                 return Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamConnectFailure, "upstream connect error or disconnect/reset before headers. reset reason: connection failure");
             default:
-                Log.UpstreamFailed(logger, request.Method, request.RequestUri!, error?.Message ?? "reset");
+                Log.UpstreamFailed(logger, request.Method, uri, error?.Message ?? "reset");
                 return Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamReset, "upstream connect error or disconnect/reset before headers. reset reason: connection termination");
         }
     }

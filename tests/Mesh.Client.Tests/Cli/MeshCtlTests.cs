@@ -89,6 +89,28 @@ public sealed class MeshCtlTests : IDisposable
     }
 
     [Fact]
+    public void Validate_VirtualServiceBoundToAGatewayOnly_SaysItDoesNotApplyToMeshTraffic()
+    {
+        var file = Write("gw.yaml", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: bookinfo }\nspec:\n  hosts: ['*']\n  gateways: [bookinfo-gateway]\n  http:\n  - route:\n    - destination: { host: productpage }\n");
+
+        var (code, output, _) = Run("", "validate", "-f", file);
+
+        Assert.Equal(MeshCtl.Ok, code);
+        Assert.Contains("is bound to gateways [bookinfo-gateway] without 'mesh', so it does not apply to mesh traffic", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_RouteToASubsetWithoutItsRule_HintsToNameTheRulesFile()
+    {
+        var route = Write("route.yaml", Route);
+
+        var (code, _, error) = Run("", "validate", "-f", route);
+
+        Assert.Equal(MeshCtl.Invalid, code);
+        Assert.Contains("name the DestinationRule's file too", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_SubsetWithStrayDot_PrintsTheErrorAndExitsOne()
     {
         var route = Write("route.yaml", Route.Replace("subset: v1", "subset: v1.", StringComparison.Ordinal));

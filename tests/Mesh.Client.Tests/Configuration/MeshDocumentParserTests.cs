@@ -466,6 +466,29 @@ public class MeshDocumentParserTests
             e => Assert.Equal(("spec.subsets[0].trafficPolicy.portLevelSettings", "field 'portLevelSettings' is not supported by Mesh yet; remove it (line 16)"), (e.Path, e.Message)));
     }
 
+    [Fact]
+    public void Parse_UnclosedBracketThenMoreKeys_SaysWhereReadingStopped()
+    {
+        // A user's typo: YamlDotNet fails without a position ("Operation is not valid due to the current state of the object").
+        const string yaml = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: reviews }\nspec:\n  hosts: [reviews\n  http:\n  - route:\n    - destination: { host: reviews }\n";
+
+        var error = Assert.Single(MeshDocumentParser.Parse(yaml, "vs.yaml").Errors);
+
+        Assert.Equal("vs.yaml", error.Document);
+        Assert.Matches(@"reading stopped after line [45] \(an unclosed '\[', '\{' or quote before it\?\)", error.Message);
+    }
+
+    [Fact]
+    public void Parse_TabAsIndentation_SaysWhereReadingStopped()
+    {
+        const string yaml = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: reviews\nspec:\n  hosts: [reviews]\n\thttp: []\n";
+
+        var error = Assert.Single(MeshDocumentParser.Parse(yaml, "vs.yaml").Errors);
+
+        Assert.Contains("tab", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Matches(@"line [67]", error.Message);
+    }
+
     [Theory]
     [InlineData("VirtualService", "http:\n  - retries: { attempts: 2, backoff: 25ms }\n    route:\n    - destination: { host: reviews }", "spec.http[0].retries.backoff", "backoff")]
     [InlineData("VirtualService", "http:\n  - retries: { attempts: 2, retryIgnorePreviousHosts: false }\n    route:\n    - destination: { host: reviews }", "spec.http[0].retries.retryIgnorePreviousHosts", "retryIgnorePreviousHosts")]

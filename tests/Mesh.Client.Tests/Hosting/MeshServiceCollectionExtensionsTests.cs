@@ -56,6 +56,43 @@ public sealed class MeshServiceCollectionExtensionsTests : IDisposable
     }
 
     [Fact]
+    public async Task AddMesh_InDefaults_AClientsOwnHandlerStillSeesMeshRequests()
+    {
+        // ConfigureHttpClientDefaults runs before the client's own configuration, so its handler is added after the
+        // mesh's; the mesh sends through its own pools, so it must be innermost for that handler to see the request.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mesh:Static:Services:reviews:0:Address"] = "10.0.0.1",
+            ["Mesh:Static:Services:reviews:0:Port"] = "9080",
+        }).Build();
+        var network = new RecordingHandler();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddSingleton<Mesh.Transport.IMeshTransportFactory>(new TestTransportFactory(network));
+        services.AddMesh();
+        services.ConfigureHttpClientDefaults(b => b.AddMesh());
+        services.AddHttpClient("reviews").AddHttpMessageHandler(() => new SetHeader("end-user", "jason")).AddMesh();
+        await using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("reviews");
+
+        using var response = await client.GetAsync(new Uri("http://reviews:9080/reviews/0"), TestContext.Current.CancellationToken);
+
+        var sent = network.Single;
+        Assert.Equal(new Uri("http://10.0.0.1:9080/reviews/0"), sent.Uri);
+        Assert.Equal(["jason"], sent.Headers["end-user"]);
+    }
+
+    private sealed class SetHeader(string name, string value) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task AddMesh_ClientsOwnPrimaryHandler_UsedForOtherHostsOnly()
     {
         // As behind a sidecar: the mesh's connection pools carry mesh traffic; the client's own handler the rest.

@@ -57,9 +57,13 @@ internal sealed class YamlBudget(IParser inner) : IParser
         return Inspect(inner.Current!) is { } refused ? throw new YamlBudgetException(refused.Item1, refused.Item2) : true;
     }
 
+    /// <summary>Gets the line where the last event read ends: where reading stopped when the parser fails without saying where.</summary>
+    public int LastLine { get; private set; } = 1;
+
     private (string, int)? Inspect(ParsingEvent current)
     {
         var line = (int)current.Start.Line;
+        LastLine = Math.Max(LastLine, (int)current.End.Line);
 
         // Each item of a root 'items:' list (kubectl's kind: List) is a document of its own for the limits.
         if (current is NodeEvent && _stack.Count > 0 && _stack[^1].IsDocumentList)
