@@ -52,7 +52,7 @@ internal static partial class MeshDocumentParser
         catch (YamlException ex)
         {
             // Some scanner errors (a tab used as indentation) report where the enclosing mapping began: say where reading stopped too.
-            var where = ex.Start.Line >= budget.LastLine ? $"at line {ex.Start.Line}, column {ex.Start.Column}" : $"at line {ex.Start.Line}, column {ex.Start.Column} (reading stopped after line {budget.LastLine})";
+            var where = ex.Start.Line == 1 && budget.LastLine > 1 ? $"at line {ex.Start.Line}, column {ex.Start.Column} (reading stopped after line {budget.LastLine})" : $"at line {ex.Start.Line}, column {ex.Start.Column}";
             errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON {where}: {ex.InnerException?.Message ?? ex.Message}"));
             return new MeshParseResult(documents, errors);
         }
