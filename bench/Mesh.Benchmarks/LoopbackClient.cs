@@ -93,9 +93,10 @@ internal static class LoopbackClient
         var rate = HarnessMath.Arg(args, "--rate", 1000);
         var loads = HarnessMath.Arg(args, "--loads", "closed,single,open").Split(',');
         var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
+        var allocationTypes = HarnessMath.Arg(args, "--alloc-types", 0);
         if (port == 0 || !LoopbackHarness.KnownModes.Contains(mode))
         {
-            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare|grpc-direct|grpc-mesh --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open]");
+            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare|grpc-direct|grpc-mesh --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open] [--alloc-types N]");
             await Console.Error.WriteLineAsync("(P: the backend's HTTP/1.1 port, or its gRPC port for the grpc- modes)");
             return 2;
         }
@@ -159,8 +160,11 @@ internal static class LoopbackClient
             await ClosedLoopAsync(send, connections, warmup / 2);
             await ClosedLoopAsync(send, 1, warmup / 2);
 
+            // --alloc-types N: the N types allocating the most per call in each load (off by default: the listener costs CPU).
+            using var types = allocationTypes > 0 ? new AllocationTypes() : null;
             foreach (var load in loads)
             {
+                types?.Start();
                 var result = load switch
                 {
                     "closed" => await MeasureAsync($"closed{connections}", () => ClosedLoopAsync(send, connections, duration)),
@@ -168,6 +172,7 @@ internal static class LoopbackClient
                     "open" => await MeasureAsync($"open{rate}", () => OpenLoopAsync(send, connections, rate, duration)),
                     _ => throw new ArgumentException($"unknown load '{load}' (closed, single, open)"),
                 };
+                types?.Print(result.Load, result.Requests, allocationTypes);
                 Console.WriteLine(result.Format());
             }
 
