@@ -51,7 +51,7 @@ internal static class LoopbackClient
         """;
 
     /// <summary>
-    /// Mode <c>mesh-bare</c>, not one of issue 7's: the same routes with no resilience policy on the catch-all
+    /// Modes <c>mesh-bare</c> and <c>grpc-mesh-bare</c>, not one of issue 7's or 9's: the same routes with no resilience policy on the catch-all
     /// (<c>retries: {attempts: 0}</c>, no timeout), to tell the handler's own cost from its policies'.
     /// </summary>
     public const string BareDocuments = """
@@ -96,7 +96,7 @@ internal static class LoopbackClient
         var allocationTypes = HarnessMath.Arg(args, "--alloc-types", 0);
         if (port == 0 || !LoopbackHarness.KnownModes.Contains(mode))
         {
-            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare|grpc-direct|grpc-mesh --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open] [--alloc-types N]");
+            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare|grpc-direct|grpc-mesh|grpc-mesh-bare --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open] [--alloc-types N]");
             await Console.Error.WriteLineAsync("(P: the backend's HTTP/1.1 port, or its gRPC port for the grpc- modes)");
             return 2;
         }
@@ -108,7 +108,7 @@ internal static class LoopbackClient
             var grpc = LoopbackHarness.IsGrpc(mode);
             if (mesh)
             {
-                WriteConfig(directory, port, mode == "mesh-bare" ? BareDocuments : Documents);
+                WriteConfig(directory, port, mode is "mesh-bare" or "grpc-mesh-bare" ? BareDocuments : Documents);
             }
 
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, Args = [] });

@@ -108,7 +108,7 @@ internal static class LoopbackHarness
     }
 
     /// <summary>The modes a client knows: HTTP (issue 7) and gRPC (issue 9), each direct and meshed.</summary>
-    public static readonly string[] KnownModes = ["direct", "mesh", "mesh-bare", "grpc-direct", "grpc-mesh"];
+    public static readonly string[] KnownModes = ["direct", "mesh", "mesh-bare", "grpc-direct", "grpc-mesh", "grpc-mesh-bare"];
 
     public static bool IsGrpc(string mode) => mode.StartsWith("grpc-", StringComparison.Ordinal);
 
