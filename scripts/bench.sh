@@ -7,6 +7,9 @@
 #   scripts/bench.sh loopback [opts] the loopback harness: direct vs mesh through a Kestrel backend on
 #                                    127.0.0.1, one client process per mode and round (about 2-3 minutes;
 #                                    --rounds 3 --duration 5 --warmup 3 by default; see docs/benchmarks.md)
+#   scripts/bench.sh loopback --modes grpc-direct,grpc-mesh
+#                                    the same for a unary gRPC call (AddGrpcClient, and .AddMesh() on it;
+#                                    about 2 minutes)
 #
 # The short job is 1 launch, 5 warmup and 15 measured iterations: ShortRun with more iterations,
 # to keep the run to a few minutes on a 2-core machine while the error column stays readable.

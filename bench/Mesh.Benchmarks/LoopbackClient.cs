@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Grpc.Core;
+using Mesh.Benchmarks.Protos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,8 +15,11 @@ namespace Mesh.Benchmarks;
 /// <c>IHttpClientFactory</c> client named <c>backend</c> and, in mesh mode, <c>AddMesh()</c> bound from
 /// the <c>Mesh</c> section of an appsettings.json (static registry, documents from a directory) with
 /// <c>ConfigureHttpClientDefaults(b =&gt; b.AddMesh())</c>. In direct mode the same client, without the
-/// mesh, calls the backend's address. It warms up, runs each load, and prints one
-/// <see cref="LoopbackResult"/> line per load.
+/// mesh, calls the backend's address. The gRPC modes (issue 9) use a typed client from
+/// <c>AddGrpcClient&lt;Backend.BackendClient&gt;</c> instead: <c>grpc-direct</c> at
+/// <c>http://127.0.0.1:PORT</c>, <c>grpc-mesh</c> with <c>.AddMesh()</c> at <c>http://backend:PORT</c>,
+/// the same config and routes (the header route matches call metadata). It warms up, runs each load,
+/// and prints one <see cref="LoopbackResult"/> line per load.
 /// </summary>
 internal static class LoopbackClient
 {
@@ -46,7 +51,7 @@ internal static class LoopbackClient
         """;
 
     /// <summary>
-    /// Mode <c>mesh-bare</c>, not one of issue 7's: the same routes with no resilience policy on the catch-all
+    /// Modes <c>mesh-bare</c> and <c>grpc-mesh-bare</c>, not one of issue 7's or 9's: the same routes with no resilience policy on the catch-all
     /// (<c>retries: {attempts: 0}</c>, no timeout), to tell the handler's own cost from its policies'.
     /// </summary>
     public const string BareDocuments = """
@@ -76,6 +81,8 @@ internal static class LoopbackClient
             retries: { attempts: 0 }
         """;
 
+    private static readonly GetRequest Request = new();
+
     public static async Task<int> RunAsync(string[] args)
     {
         var mode = HarnessMath.Arg(args, "--mode", "mesh");
@@ -86,19 +93,22 @@ internal static class LoopbackClient
         var rate = HarnessMath.Arg(args, "--rate", 1000);
         var loads = HarnessMath.Arg(args, "--loads", "closed,single,open").Split(',');
         var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
-        if (port == 0 || mode is not ("mesh" or "mesh-bare" or "direct"))
+        var allocationTypes = HarnessMath.Arg(args, "--alloc-types", 0);
+        if (port == 0 || !LoopbackHarness.KnownModes.Contains(mode))
         {
-            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open]");
+            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare|grpc-direct|grpc-mesh|grpc-mesh-bare --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open] [--alloc-types N]");
+            await Console.Error.WriteLineAsync("(P: the backend's HTTP/1.1 port, or its gRPC port for the grpc- modes)");
             return 2;
         }
 
         var directory = Directory.CreateTempSubdirectory("mesh-loopback-").FullName;
         try
         {
-            var mesh = mode != "direct";
+            var mesh = !LoopbackHarness.IsDirect(mode);
+            var grpc = LoopbackHarness.IsGrpc(mode);
             if (mesh)
             {
-                WriteConfig(directory, port, mode == "mesh-bare" ? BareDocuments : Documents);
+                WriteConfig(directory, port, mode is "mesh-bare" or "grpc-mesh-bare" ? BareDocuments : Documents);
             }
 
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, Args = [] });
@@ -108,29 +118,61 @@ internal static class LoopbackClient
             if (mesh)
             {
                 builder.Services.AddMesh();
-                builder.Services.ConfigureHttpClientDefaults(b => b.AddMesh());
             }
 
-            var baseAddress = mesh ? new Uri("http://backend/") : new Uri($"http://{directHost}:{port}/");
-            builder.Services.AddHttpClient("backend", c => c.BaseAddress = baseAddress);
+            if (grpc)
+            {
+                // As docs/grpc.md says: the client factory's gRPC client, and .AddMesh() on it for the mesh.
+                var address = mesh ? new Uri($"http://backend:{port}") : new Uri($"http://{directHost}:{port}");
+                var grpcClient = builder.Services.AddGrpcClient<Backend.BackendClient>(o => o.Address = address);
+                if (mesh)
+                {
+                    grpcClient.AddMesh();
+                }
+            }
+            else
+            {
+                if (mesh)
+                {
+                    builder.Services.ConfigureHttpClientDefaults(b => b.AddMesh());
+                }
+
+                var baseAddress = mesh ? new Uri("http://backend/") : new Uri($"http://{directHost}:{port}/");
+                builder.Services.AddHttpClient("backend", c => c.BaseAddress = baseAddress);
+            }
+
             using var host = builder.Build();
             await host.StartAsync();
-            var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("backend");
-            var uri = new Uri("/", UriKind.Relative);
+            Func<LatencyHistogram, Task<long>> send;
+            if (grpc)
+            {
+                var client = host.Services.GetRequiredService<Backend.BackendClient>();
+                send = histogram => CallAsync(client, histogram);
+            }
+            else
+            {
+                var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("backend");
+                var uri = new Uri("/", UriKind.Relative);
+                send = histogram => SendAsync(client, uri, histogram);
+            }
 
             // Warm up (JIT tiering, connection pools, the mesh's first-call warm-up of the cluster).
-            await ClosedLoopAsync(client, uri, connections, warmup / 2);
-            await ClosedLoopAsync(client, uri, 1, warmup / 2);
+            await ClosedLoopAsync(send, connections, warmup / 2);
+            await ClosedLoopAsync(send, 1, warmup / 2);
 
+            // --alloc-types N: the N types allocating the most per call in each load (off by default: the listener costs CPU).
+            using var types = allocationTypes > 0 ? new AllocationTypes() : null;
             foreach (var load in loads)
             {
+                types?.Start();
                 var result = load switch
                 {
-                    "closed" => await MeasureAsync($"closed{connections}", () => ClosedLoopAsync(client, uri, connections, duration)),
-                    "single" => await MeasureAsync("closed1", () => ClosedLoopAsync(client, uri, 1, duration)),
-                    "open" => await MeasureAsync($"open{rate}", () => OpenLoopAsync(client, uri, connections, rate, duration)),
+                    "closed" => await MeasureAsync($"closed{connections}", () => ClosedLoopAsync(send, connections, duration)),
+                    "single" => await MeasureAsync("closed1", () => ClosedLoopAsync(send, 1, duration)),
+                    "open" => await MeasureAsync($"open{rate}", () => OpenLoopAsync(send, connections, rate, duration)),
                     _ => throw new ArgumentException($"unknown load '{load}' (closed, single, open)"),
                 };
+                types?.Print(result.Load, result.Requests, allocationTypes);
                 Console.WriteLine(result.Format());
             }
 
@@ -192,7 +234,7 @@ internal static class LoopbackClient
     }
 
     /// <summary>N workers, each sending its next request as soon as the last one's response is read.</summary>
-    private static async Task<(LatencyHistogram, long, double)> ClosedLoopAsync(HttpClient client, Uri uri, int workers, TimeSpan duration)
+    private static async Task<(LatencyHistogram, long, double)> ClosedLoopAsync(Func<LatencyHistogram, Task<long>> send, int workers, TimeSpan duration)
     {
         var start = Stopwatch.GetTimestamp();
         var stopAt = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -202,7 +244,7 @@ internal static class LoopbackClient
             var errors = 0L;
             while (Stopwatch.GetTimestamp() < stopAt)
             {
-                errors += await SendAsync(client, uri, histogram);
+                errors += await send(histogram);
             }
 
             return (histogram, errors);
@@ -215,7 +257,7 @@ internal static class LoopbackClient
     /// worker k sends requests k, k+N, k+2N... at their scheduled times, so at most N are in flight
     /// (N connections). Latency is measured from the send; a late timer delays a send but not the schedule.
     /// </summary>
-    private static async Task<(LatencyHistogram, long, double)> OpenLoopAsync(HttpClient client, Uri uri, int workers, int rate, TimeSpan duration)
+    private static async Task<(LatencyHistogram, long, double)> OpenLoopAsync(Func<LatencyHistogram, Task<long>> send, int workers, int rate, TimeSpan duration)
     {
         var total = (long)(rate * duration.TotalSeconds);
         var interval = Stopwatch.Frequency / (double)rate;
@@ -232,7 +274,7 @@ internal static class LoopbackClient
                     await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency));
                 }
 
-                errors += await SendAsync(client, uri, histogram);
+                errors += await send(histogram);
             }
 
             return (histogram, errors);
@@ -251,6 +293,23 @@ internal static class LoopbackClient
             return response.StatusCode == HttpStatusCode.OK && response.Content.Headers.ContentLength == LoopbackHarness.BodyLength ? 0 : 1;
         }
         catch (HttpRequestException)
+        {
+            histogram.Record(Stopwatch.GetTimestamp() - sent);
+            return 1;
+        }
+    }
+
+    /// <summary>One unary call; an error unless it ends OK with a <see cref="LoopbackHarness.BodyLength"/>-byte body.</summary>
+    private static async Task<long> CallAsync(Backend.BackendClient client, LatencyHistogram histogram)
+    {
+        var sent = Stopwatch.GetTimestamp();
+        try
+        {
+            var reply = await client.GetAsync(Request);
+            histogram.Record(Stopwatch.GetTimestamp() - sent);
+            return reply.Body.Length == LoopbackHarness.BodyLength ? 0 : 1;
+        }
+        catch (RpcException)
         {
             histogram.Record(Stopwatch.GetTimestamp() - sent);
             return 1;

@@ -2,26 +2,34 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Grpc.Core;
+using Mesh.Benchmarks.Protos;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Benchmarks;
 
 /// <summary>
 /// The loopback harness (issue 7, section 3): what a meshed request costs next to a direct one.
-/// This process hosts the backend, a Kestrel server on 127.0.0.1 answering every request with 1 kB,
+/// This process hosts the backend, a Kestrel server on 127.0.0.1 answering every request with 1 kB
+/// (and, on a port of its own with HTTP/2 only, a unary gRPC method answering 1 kB: issue 9),
 /// and starts one client process (<see cref="LoopbackClient"/>) per mode and round, alternating
 /// the order of the modes (direct, mesh; then mesh, direct; ...), so that each client's allocation,
 /// CPU and working set are its own. Prints each run, then per meshed mode the medians, the ratios
-/// and differences against direct, and issue 7's targets.
+/// and differences against its direct mode (<c>direct</c>, or <c>grpc-direct</c> for the gRPC modes),
+/// and the issue's targets (issue 7's for HTTP, issue 9's for gRPC).
 /// </summary>
 internal static class LoopbackHarness
 {
     public const int BodyLength = 1024;
 
     private static readonly byte[] Body = Enumerable.Repeat((byte)'x', BodyLength).ToArray();
+    private static readonly GetReply Reply = new() { Body = ByteString.CopyFrom(Body) };
     private static long _meshed;
     private static long _direct;
 
@@ -34,14 +42,21 @@ internal static class LoopbackHarness
         var rate = HarnessMath.Arg(args, "--rate", 1000);
         var modes = HarnessMath.Arg(args, "--modes", "direct,mesh").Split(',');
         var port = HarnessMath.Arg(args, "--port", 0);
+        var grpcPort = HarnessMath.Arg(args, "--grpc-port", 0);
         var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
+        if (modes.FirstOrDefault(m => !KnownModes.Contains(m)) is { } unknown)
+        {
+            await Console.Error.WriteLineAsync($"unknown mode '{unknown}' (known: {string.Join(", ", KnownModes)})");
+            return 2;
+        }
 
-        await using var backend = await StartBackendAsync(port);
-        port = new Uri(backend.Urls.First()).Port;
+        var (backend, http, grpc) = await StartBackendAsync(port, grpcPort);
+        await using var _ = backend;
+        (port, grpcPort) = (http.IPEndPoint!.Port, grpc.IPEndPoint!.Port);
         if (args.Contains("--backend-only"))
         {
             // For profiling one client by hand: dotnet-trace collect -- dotnet Mesh.Benchmarks.dll loopback-client --mode mesh --port P
-            Console.WriteLine($"backend on 127.0.0.1:{port}; Ctrl+C or SIGTERM to stop");
+            Console.WriteLine($"backend on 127.0.0.1:{port} (HTTP/1.1), gRPC on 127.0.0.1:{grpcPort} (h2c); Ctrl+C or SIGTERM to stop");
             var stop = new TaskCompletionSource();
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
@@ -50,7 +65,7 @@ internal static class LoopbackHarness
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"loopback: backend (Kestrel, {BodyLength} B answers) in this process on 127.0.0.1:{port}; {rounds} round(s) of {string.Join(", ", modes)} (order alternating); per client process: warmup {warmup} s, then closed loop {connections} connections, closed loop 1 connection, open loop {rate} rps over {connections} connections, {duration} s each"));
+            $"loopback: backend (Kestrel, {BodyLength} B answers) in this process on 127.0.0.1:{port} (HTTP/1.1) and 127.0.0.1:{grpcPort} (gRPC, h2c); {rounds} round(s) of {string.Join(", ", modes)} (order alternating); per client process: warmup {warmup} s, then closed loop {connections} connections, closed loop 1 connection, open loop {rate} rps over {connections} connections, {duration} s each"));
         Console.WriteLine($"{DateTime.UtcNow:ddd MMM d HH:mm:ss} UTC; {Environment.ProcessorCount} CPUs; {RuntimeInformation.FrameworkDescription}; load average {LoadAverage()}");
 
         var runs = new List<Run>();
@@ -63,14 +78,15 @@ internal static class LoopbackHarness
                 var directBefore = Interlocked.Read(ref _direct);
                 using var self = Process.GetCurrentProcess();
                 var backendCpuBefore = self.TotalProcessorTime;
-                var results = await RunClientAsync(mode, port, directHost, duration, warmup, connections, rate);
+                var results = await RunClientAsync(mode, IsGrpc(mode) ? grpcPort : port, directHost, duration, warmup, connections, rate);
                 self.Refresh();
                 var backendCpu = (self.TotalProcessorTime - backendCpuBefore).TotalMilliseconds;
                 var meshed = Interlocked.Read(ref _meshed) - meshedBefore;
                 var direct = Interlocked.Read(ref _direct) - directBefore;
 
-                // The backend tells the modes apart by Host: the mesh keeps the logical authority (Host: backend).
-                if ((mode != "direct" && (meshed == 0 || direct != 0)) || (mode == "direct" && (direct == 0 || meshed != 0)))
+                // The backend tells the modes apart by Host (:authority for gRPC): the mesh keeps the logical
+                // authority (Host: backend, :authority backend:PORT).
+                if ((!IsDirect(mode) && (meshed == 0 || direct != 0)) || (IsDirect(mode) && (direct == 0 || meshed != 0)))
                 {
                     throw new InvalidOperationException($"{mode} run: the backend saw {meshed} requests with Host: backend and {direct} with its own address; the client did not take the path its mode names");
                 }
@@ -83,7 +99,7 @@ internal static class LoopbackHarness
 
         Console.WriteLine($"done {DateTime.UtcNow:HH:mm:ss} UTC; load average {LoadAverage()}");
         Console.WriteLine();
-        foreach (var mode in modes.Where(m => m != "direct"))
+        foreach (var mode in modes.Where(m => !IsDirect(m)))
         {
             PrintSummary(runs, mode, connections, rate);
         }
@@ -91,29 +107,60 @@ internal static class LoopbackHarness
         return 0;
     }
 
-    private static async Task<WebApplication> StartBackendAsync(int port)
+    /// <summary>The modes a client knows: HTTP (issue 7) and gRPC (issue 9), each direct and meshed.</summary>
+    public static readonly string[] KnownModes = ["direct", "mesh", "mesh-bare", "grpc-direct", "grpc-mesh", "grpc-mesh-bare"];
+
+    public static bool IsGrpc(string mode) => mode.StartsWith("grpc-", StringComparison.Ordinal);
+
+    public static bool IsDirect(string mode) => mode is "direct" or "grpc-direct";
+
+    /// <summary>The mode a meshed mode is compared with.</summary>
+    private static string DirectOf(string mode) => IsGrpc(mode) ? "grpc-direct" : "direct";
+
+    /// <summary>
+    /// One Kestrel server, two cleartext ports: HTTP/1.1 for <c>GET /</c> and HTTP/2 only for gRPC (Kestrel
+    /// cannot offer h2c and HTTP/1.1 on one cleartext port: without TLS there is no ALPN to choose by).
+    /// </summary>
+    private static async Task<(WebApplication App, ListenOptions Http, ListenOptions Grpc)> StartBackendAsync(int port, int grpcPort)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        ListenOptions? http = null;
+        ListenOptions? grpc = null;
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port, l => http = l);
+            k.Listen(IPAddress.Loopback, grpcPort, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                grpc = l;
+            });
+        });
+        builder.Services.AddGrpc();
         var app = builder.Build();
+        app.MapGrpcService<BackendService>();
         app.MapGet("/", (RequestDelegate)(context =>
         {
-            if (context.Request.Host.Host == "backend")
-            {
-                Interlocked.Increment(ref _meshed);
-            }
-            else
-            {
-                Interlocked.Increment(ref _direct);
-            }
+            Count(context.Request.Host.Host);
 
             context.Response.ContentType = "text/plain";
             context.Response.ContentLength = BodyLength;
             return context.Response.Body.WriteAsync(Body).AsTask();
         }));
         await app.StartAsync();
-        return app;
+        return (app, http!, grpc!);
+    }
+
+    private static void Count(string host)
+    {
+        if (host == "backend")
+        {
+            Interlocked.Increment(ref _meshed);
+        }
+        else
+        {
+            Interlocked.Increment(ref _direct);
+        }
     }
 
     private static async Task<IReadOnlyDictionary<string, LoopbackResult>> RunClientAsync(string mode, int port, string directHost, double duration, double warmup, int connections, int rate)
@@ -176,7 +223,7 @@ internal static class LoopbackHarness
             $"{r.Load}: {r.Rps:N0} rps, p50/p90/p99 {r.P50Micros:0}/{r.P90Micros:0}/{r.P99Micros:0} µs, {r.AllocatedBytesPerRequest:N0} B/req, CPU {r.CpuMillisPer1000:0.0} ms/1k{(r.Errors > 0 ? $", {r.Errors} ERRORS" : "")}"));
         var end = results.Values.Last();
         return string.Create(CultureInfo.InvariantCulture,
-            $"round {round} {mode,-6} | {string.Join(" | ", parts)} | working set {end.WorkingSetMB:0.0} MB (GC heap {end.GcHeapMB:0.0} MB, {end.Assemblies} assemblies) | backend CPU {backendCpuPer1000:0.0} ms/1k");
+            $"round {round} {mode,-11} | {string.Join(" | ", parts)} | working set {end.WorkingSetMB:0.0} MB (GC heap {end.GcHeapMB:0.0} MB, {end.Assemblies} assemblies) | backend CPU {backendCpuPer1000:0.0} ms/1k");
     }
 
     private static void PrintSummary(List<Run> runs, string meshMode, int connections, int rate)
@@ -185,24 +232,34 @@ internal static class LoopbackHarness
         var single = "closed1";
         var open = $"open{rate}";
         var rounds = runs.Select(r => r.Round).Distinct().Order().ToList();
-        var hasBoth = runs.Any(r => r.Mode == meshMode) && runs.Any(r => r.Mode == "direct");
+        var directMode = DirectOf(meshMode);
+        var hasBoth = runs.Any(r => r.Mode == meshMode) && runs.Any(r => r.Mode == directMode);
+
+        // Issue 9 sets gRPC two targets (added p90, throughput); allocation and working set are reported, not judged.
+        var grpc = IsGrpc(meshMode);
+        var sending = grpc ? "concurrent calls" : "connections";
+        var one = grpc ? "call" : "connection";
+        var abbrev = grpc ? "calls" : "conn.";
+        var oneAbbrev = grpc ? "call" : "conn.";
+        var requests = grpc ? "calls" : "requests";
+        var per = grpc ? "call" : "request";
 
         double Value(string mode, int round, Func<Run, double> metric) =>
             runs.Where(r => r.Mode == mode && r.Round == round).Select(r => metric(r)).DefaultIfEmpty(double.NaN).First();
 
         Console.WriteLine();
-        Console.WriteLine($"{meshMode} against direct. direct and {meshMode}: medians of {rounds.Count} round(s). {meshMode}/direct and {meshMode} - direct: medians of the per-round pairs (listed under 'by round'), which the verdict uses; 'k of n' counts the rounds whose own pair meets the target.");
+        Console.WriteLine($"{meshMode} against {directMode}. {directMode} and {meshMode}: medians of {rounds.Count} round(s). {meshMode}/{directMode} and {meshMode} - {directMode}: medians of the per-round pairs (listed under 'by round'), which the verdict uses; 'k of n' counts the rounds whose own pair meets the target.");
         Console.WriteLine();
-        Console.WriteLine($"| metric | direct | {meshMode} | {meshMode}/direct | {meshMode} - direct | by round | target | met |");
+        Console.WriteLine($"| metric | {directMode} | {meshMode} | {meshMode}/{directMode} | {meshMode} - {directMode} | by round | target | met |");
         Console.WriteLine("|---|---:|---:|---:|---:|---|---|---|");
 
         // met(ratio, difference) of one round's pair, or of the medians of the pairs.
         void Row(string name, string format, Func<Run, double> metric, string target = "", Func<double, double, bool>? met = null, bool ratioByRound = false)
         {
-            var direct = HarnessMath.Median(runs.Where(r => r.Mode == "direct").Select(r => metric(r)));
+            var direct = HarnessMath.Median(runs.Where(r => r.Mode == directMode).Select(r => metric(r)));
             var mesh = HarnessMath.Median(runs.Where(r => r.Mode == meshMode).Select(r => metric(r)));
             var pairs = hasBoth
-                ? rounds.Select(round => (Direct: Value("direct", round, metric), Mesh: Value(meshMode, round, metric)))
+                ? rounds.Select(round => (Direct: Value(directMode, round, metric), Mesh: Value(meshMode, round, metric)))
                     .Where(p => !double.IsNaN(p.Direct) && !double.IsNaN(p.Mesh))
                     .Select(p => (Ratio: p.Mesh / p.Direct, Difference: p.Mesh - p.Direct))
                     .ToList()
@@ -223,32 +280,32 @@ internal static class LoopbackHarness
                 $"| {name} | {direct.ToString(format, CultureInfo.InvariantCulture)} | {mesh.ToString(format, CultureInfo.InvariantCulture)} | {(pairs.Count > 0 ? Percent(ratio) : "")} | {(pairs.Count > 0 ? Signed(difference, format) : "")} | {byRound} | {target} | {verdict} |"));
         }
 
-        Row($"closed loop, {connections} connections: rps", "N0", r => r.Results[closed].Rps, "≥ 95% of direct", (ratio, _) => ratio >= 0.95, ratioByRound: true);
-        Row($"closed loop, {connections} connections: p50 µs", "0.0", r => r.Results[closed].P50Micros);
-        Row($"closed loop, {connections} connections: p99 µs", "0.0", r => r.Results[closed].P99Micros);
-        Row("closed loop, 1 connection: rps", "N0", r => r.Results[single].Rps, ratioByRound: true);
-        Row("closed loop, 1 connection: p50 µs", "0.0", r => r.Results[single].P50Micros);
-        Row("closed loop, 1 connection: p90 µs", "0.0", r => r.Results[single].P90Micros, "≤ +20 µs", (_, added) => added <= 20);
-        Row("closed loop, 1 connection: p99 µs", "0.0", r => r.Results[single].P99Micros);
-        Row($"open loop, {rate} rps / {connections} conn.: achieved rps", "N0", r => r.Results[open].Rps, ratioByRound: true);
-        Row($"open loop, {rate} rps / {connections} conn.: p50 µs", "0.0", r => r.Results[open].P50Micros);
-        Row($"open loop, {rate} rps / {connections} conn.: p90 µs", "0.0", r => r.Results[open].P90Micros, "≤ +20 µs", (_, added) => added <= 20);
-        Row($"open loop, {rate} rps / {connections} conn.: p99 µs", "0.0", r => r.Results[open].P99Micros);
-        Row($"allocated B/request (closed loop, {connections} conn.)", "N0", r => r.Results[closed].AllocatedBytesPerRequest, "≤ +256 B", (_, added) => added <= 256);
-        Row("allocated B/request (closed loop, 1 conn.)", "N0", r => r.Results[single].AllocatedBytesPerRequest, "≤ +256 B", (_, added) => added <= 256);
-        Row($"allocated B/request (open loop, {rate} rps)", "N0", r => r.Results[open].AllocatedBytesPerRequest);
-        Row($"client CPU ms/1000 requests (closed loop, {connections} conn.)", "0.0", r => r.Results[closed].CpuMillisPer1000);
-        Row("client CPU ms/1000 requests (closed loop, 1 conn.)", "0.0", r => r.Results[single].CpuMillisPer1000);
-        Row($"client CPU ms/1000 requests (open loop, {rate} rps)", "0.0", r => r.Results[open].CpuMillisPer1000);
-        Row("client working set MB (end of run)", "0.0", r => r.Results[open].WorkingSetMB, "≤ +5 MB", (_, added) => added <= 5);
-        Row($"client working set MB (after closed loop, {connections} conn.)", "0.0", r => r.Results[closed].WorkingSetMB, "≤ +5 MB", (_, added) => added <= 5);
+        Row($"closed loop, {connections} {sending}: rps", "N0", r => r.Results[closed].Rps, "≥ 95% of direct", (ratio, _) => ratio >= 0.95, ratioByRound: true);
+        Row($"closed loop, {connections} {sending}: p50 µs", "0.0", r => r.Results[closed].P50Micros);
+        Row($"closed loop, {connections} {sending}: p99 µs", "0.0", r => r.Results[closed].P99Micros);
+        Row($"closed loop, 1 {one}: rps", "N0", r => r.Results[single].Rps, ratioByRound: true);
+        Row($"closed loop, 1 {one}: p50 µs", "0.0", r => r.Results[single].P50Micros);
+        Row($"closed loop, 1 {one}: p90 µs", "0.0", r => r.Results[single].P90Micros, "≤ +20 µs", (_, added) => added <= 20);
+        Row($"closed loop, 1 {one}: p99 µs", "0.0", r => r.Results[single].P99Micros);
+        Row($"open loop, {rate} rps / {connections} {abbrev}: achieved rps", "N0", r => r.Results[open].Rps, ratioByRound: true);
+        Row($"open loop, {rate} rps / {connections} {abbrev}: p50 µs", "0.0", r => r.Results[open].P50Micros);
+        Row($"open loop, {rate} rps / {connections} {abbrev}: p90 µs", "0.0", r => r.Results[open].P90Micros, "≤ +20 µs", (_, added) => added <= 20);
+        Row($"open loop, {rate} rps / {connections} {abbrev}: p99 µs", "0.0", r => r.Results[open].P99Micros);
+        Row($"allocated B/{per} (closed loop, {connections} {abbrev})", "N0", r => r.Results[closed].AllocatedBytesPerRequest, grpc ? "" : "≤ +256 B", grpc ? null : (_, added) => added <= 256);
+        Row($"allocated B/{per} (closed loop, 1 {oneAbbrev})", "N0", r => r.Results[single].AllocatedBytesPerRequest, grpc ? "" : "≤ +256 B", grpc ? null : (_, added) => added <= 256);
+        Row($"allocated B/{per} (open loop, {rate} rps)", "N0", r => r.Results[open].AllocatedBytesPerRequest);
+        Row($"client CPU ms/1000 {requests} (closed loop, {connections} {abbrev})", "0.0", r => r.Results[closed].CpuMillisPer1000);
+        Row($"client CPU ms/1000 {requests} (closed loop, 1 {oneAbbrev})", "0.0", r => r.Results[single].CpuMillisPer1000);
+        Row($"client CPU ms/1000 {requests} (open loop, {rate} rps)", "0.0", r => r.Results[open].CpuMillisPer1000);
+        Row("client working set MB (end of run)", "0.0", r => r.Results[open].WorkingSetMB, grpc ? "" : "≤ +5 MB", grpc ? null : (_, added) => added <= 5);
+        Row($"client working set MB (after closed loop, {connections} {abbrev})", "0.0", r => r.Results[closed].WorkingSetMB, grpc ? "" : "≤ +5 MB", grpc ? null : (_, added) => added <= 5);
         Row("client GC heap MB (end of run, after the last GC)", "0.0", r => r.Results[open].GcHeapMB);
         Row("client assemblies loaded", "0", r => r.Results[open].Assemblies);
-        Row("backend CPU ms/1000 requests (whole client run)", "0.0", r => r.BackendCpuPer1000);
+        Row($"backend CPU ms/1000 {requests} (whole client run)", "0.0", r => r.BackendCpuPer1000);
 
         var errors = runs.Sum(r => r.Results.Values.Sum(x => x.Errors));
         Console.WriteLine();
-        Console.WriteLine(errors == 0 ? "No failed requests." : $"{errors} requests FAILED (not 200 with {BodyLength} B): the figures are not comparable.");
+        Console.WriteLine(errors == 0 ? $"No failed {requests}." : $"{errors} {requests} FAILED (not 200 with {BodyLength} B, or not OK with a {BodyLength} B body): the figures are not comparable.");
     }
 
     private static string Percent(double ratio) => string.Create(CultureInfo.InvariantCulture, $"{ratio * 100:0}%");
@@ -264,6 +321,16 @@ internal static class LoopbackHarness
         catch (IOException)
         {
             return "n/a";
+        }
+    }
+
+    /// <summary>The gRPC backend: every call answers <see cref="BodyLength"/> bytes.</summary>
+    private sealed class BackendService : Backend.BackendBase
+    {
+        public override Task<GetReply> Get(GetRequest request, ServerCallContext context)
+        {
+            Count(context.GetHttpContext().Request.Host.Host);
+            return Task.FromResult(Reply);
         }
     }
 

@@ -6,6 +6,7 @@ using Mesh.Benchmarks;
 // The config convergence harness: dotnet run -c Release --project bench/Mesh.Benchmarks -- convergence [--watchers 50] [--rounds 200]
 // The resilience load test: dotnet run -c Release --project bench/Mesh.Benchmarks -- resilience-load [--requests 20000] [--concurrency 16]
 // The loopback harness (direct vs mesh): dotnet run -c Release --project bench/Mesh.Benchmarks -- loopback [--rounds 3] [--duration 5] [--warmup 3] [--modes direct,mesh,mesh-bare]
+//   gRPC (issue 9): loopback --modes grpc-direct,grpc-mesh[,grpc-mesh-bare] (a unary call through AddGrpcClient, with and without .AddMesh())
 //   (it starts its client processes with the verb loopback-client; loopback --backend-only keeps just the backend up, for profiling a client by hand)
 // The config fuzz run: dotnet run -c Release --project bench/Mesh.Benchmarks -- fuzz [--inputs 100000] [--seed 1] [--max-mb 128] [--max-seconds 5]
 if (args.Length > 0 && args[0] == "convergence")
