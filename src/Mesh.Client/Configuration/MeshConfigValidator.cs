@@ -80,6 +80,8 @@ internal static class MeshConfigValidator
             errors.Add(new ConfigError(doc, "spec.hosts", "is empty; name at least one host, such as 'reviews'"));
         }
 
+        ValidateExportTo(spec.ExportTo, doc, errors);
+
         var own = new HashSet<ServiceKey>();
         for (var i = 0; i < spec.Hosts.Count; i++)
         {
@@ -96,6 +98,10 @@ internal static class MeshConfigValidator
             else if (host.Contains('*', StringComparison.Ordinal))
             {
                 errors.Add(new ConfigError(doc, $"spec.hosts[{i}]", $"wildcard host '{host}' is not supported by Mesh yet; name each host"));
+            }
+            else if (!IsHostName(host, allowIp: true))
+            {
+                errors.Add(new ConfigError(doc, $"spec.hosts[{i}]", BadHost(host)));
             }
             else if (!serviceByHost.TryAdd(ServiceKey.Parse(host, ns), service) && !IsSameDocument(serviceByHost[ServiceKey.Parse(host, ns)], service, defaultNamespace))
             {
@@ -289,6 +295,11 @@ internal static class MeshConfigValidator
             return;
         }
 
+        if (!IsHostName(destination.Host, allowIp: true))
+        {
+            errors.Add(new ConfigError(doc, $"{path}.host", BadHost(destination.Host)));
+        }
+
         if (destination.Port is { } port && port is < 1 or > 65535)
         {
             errors.Add(new ConfigError(doc, $"{path}.port.number", $"{port} is not a port; use 1-65535"));
@@ -466,6 +477,12 @@ internal static class MeshConfigValidator
         {
             errors.Add(new ConfigError(doc, "spec.host", $"wildcard host '{rule.Spec.Host}' is not supported by Mesh yet; name the host"));
         }
+        else if (!IsHostName(rule.Spec.Host, allowIp: false))
+        {
+            errors.Add(new ConfigError(doc, "spec.host", BadHost(rule.Spec.Host)));
+        }
+
+        ValidateExportTo(rule.Spec.ExportTo, doc, errors);
 
         ValidateTrafficPolicy(rule.Spec.TrafficPolicy, "spec.trafficPolicy", doc, errors);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -583,4 +600,50 @@ internal static class MeshConfigValidator
         name.Length is > 0 and <= 63 &&
         char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]) &&
         name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+
+    /// <summary>
+    /// Istio's ValidateWildcardDomain for a host without a wildcard: dot-separated DNS-1123 labels, at most
+    /// 255 characters, the last label not all digits; or an IP address where Istio allows one (VirtualService hosts, destinations).
+    /// </summary>
+    private static bool IsHostName(string host, bool allowIp)
+    {
+        if (allowIp && System.Net.IPAddress.TryParse(host, out _))
+        {
+            return true;
+        }
+
+        var labels = host.TrimEnd('.').Split('.');
+        return host.Length <= 255 && labels.All(IsDnsLabel) && !labels[^1].All(char.IsAsciiDigit);
+    }
+
+    private static string BadHost(string host) =>
+        $"'{host}' is not a host name; use DNS labels of letters, digits and '-' separated by dots (Istio's rule), such as 'reviews' or 'reviews.default.svc.cluster.local'";
+
+    /// <summary>Istio's validateExportTo for a VirtualService or DestinationRule: '.', '*' or namespace names, no repeats, '*' alone, no '~'.</summary>
+    private static void ValidateExportTo(IReadOnlyList<string> exportTo, string doc, List<ConfigError> errors)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < exportTo.Count; i++)
+        {
+            var entry = exportTo[i];
+            var path = $"spec.exportTo[{i}]";
+            if (entry == "~")
+            {
+                errors.Add(new ConfigError(doc, path, "'~' (visible nowhere) is not allowed here, as in Istio; delete the document instead"));
+            }
+            else if (entry is not ("." or "*") && !IsDnsLabel(entry))
+            {
+                errors.Add(new ConfigError(doc, path, $"'{entry}' is not a namespace name; use '.', '*' or a namespace such as 'default'"));
+            }
+            else if (!seen.Add(entry))
+            {
+                errors.Add(new ConfigError(doc, path, $"'{entry}' is listed twice; list it once"));
+            }
+        }
+
+        if (seen.Contains("*") && exportTo.Count > 1)
+        {
+            errors.Add(new ConfigError(doc, "spec.exportTo", "'*' exports everywhere, so it stands alone; remove the other entries"));
+        }
+    }
 }

@@ -400,6 +400,45 @@ public class MeshConfigValidatorTests
         Assert.Equal(("spec.hosts[1]", "host 'reviews.default' is listed twice in this VirtualService; list it once"), (error.Path, error.Message));
     }
 
+    [Theory]
+    [InlineData("[reviews_svc]", "spec.hosts[0]")]
+    [InlineData("[\"bad host!\"]", "spec.hosts[0]")]
+    [InlineData("[reviews.123]", "spec.hosts[0]")]
+    public void Validate_HostNotADnsName_Refused(string hosts, string path)
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", hosts, "- route:\n  - destination: { host: reviews }")));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(path, error.Path);
+        Assert.Contains("is not a host name; use DNS labels", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[reviews.default.svc.cluster.local]")]
+    [InlineData("[10.0.0.1]")]
+    [InlineData("[Reviews]")]
+    public void Validate_HostNamesIstioAccepts_Accepted(string hosts)
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", hosts, "- route:\n  - destination: { host: reviews }")));
+
+        Assert.Empty(MeshConfigValidator.Validate(documents));
+    }
+
+    [Theory]
+    [InlineData("[\"*\", default]", "spec.exportTo", "'*' exports everywhere, so it stands alone; remove the other entries")]
+    [InlineData("[\"~\"]", "spec.exportTo[0]", "'~' (visible nowhere) is not allowed here, as in Istio; delete the document instead")]
+    [InlineData("[Bad_NS]", "spec.exportTo[0]", "'Bad_NS' is not a namespace name; use '.', '*' or a namespace such as 'default'")]
+    [InlineData("[\".\", \".\"]", "spec.exportTo[1]", "'.' is listed twice; list it once")]
+    public void Validate_BadExportTo_Refused(string exportTo, string path, string message)
+    {
+        var documents = Parse(("dr.yaml", $"apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{ name: reviews }}\nspec:\n  host: reviews\n  exportTo: {exportTo}\n"));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal((path, message), (error.Path, error.Message));
+    }
+
     [Fact]
     public void Validate_EmptyTrafficPolicy_Refused()
     {
