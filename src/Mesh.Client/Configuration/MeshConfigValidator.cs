@@ -81,6 +81,7 @@ internal static class MeshConfigValidator
         }
 
         ValidateExportTo(spec.ExportTo, doc, errors);
+        ValidateGatewayNames(spec.Gateways, "spec.gateways", doc, errors);
 
         var own = new HashSet<ServiceKey>();
         for (var i = 0; i < spec.Hosts.Count; i++)
@@ -318,25 +319,26 @@ internal static class MeshConfigValidator
 
     private static void ValidateMatch(HttpMatchRequest match, string path, string doc, List<ConfigError> errors)
     {
-        ValidateStringMatch(match.Uri, $"{path}.uri", doc, errors, allowEmpty: false, match.IgnoreUriCase);
-        ValidateStringMatch(match.Scheme, $"{path}.scheme", doc, errors, allowEmpty: false);
-        ValidateStringMatch(match.Method, $"{path}.method", doc, errors, allowEmpty: false);
-        ValidateStringMatch(match.Authority, $"{path}.authority", doc, errors, allowEmpty: false);
+        // Istio's validateStringMatch: an empty match ({}) is allowed and matches every request; prefix "" only for uri.
+        ValidateStringMatch(match.Uri, $"{path}.uri", doc, errors, emptyPrefix: true, match.IgnoreUriCase);
+        ValidateStringMatch(match.Scheme, $"{path}.scheme", doc, errors);
+        ValidateStringMatch(match.Method, $"{path}.method", doc, errors);
+        ValidateStringMatch(match.Authority, $"{path}.authority", doc, errors);
         foreach (var (name, value) in match.Headers)
         {
             ValidateHeaderName(name, $"{path}.headers", doc, errors);
-            ValidateStringMatch(value, $"{path}.headers.{name}", doc, errors, allowEmpty: true);
+            ValidateStringMatch(value, $"{path}.headers.{name}", doc, errors);
         }
 
         foreach (var (name, value) in match.WithoutHeaders)
         {
             ValidateHeaderName(name, $"{path}.withoutHeaders", doc, errors);
-            ValidateStringMatch(value, $"{path}.withoutHeaders.{name}", doc, errors, allowEmpty: true);
+            ValidateStringMatch(value, $"{path}.withoutHeaders.{name}", doc, errors);
         }
 
         foreach (var (name, value) in match.QueryParams)
         {
-            ValidateStringMatch(value, $"{path}.queryParams.{name}", doc, errors, allowEmpty: true);
+            ValidateStringMatch(value, $"{path}.queryParams.{name}", doc, errors);
         }
 
         if (match.Port is { } port && port is < 1 or > 65535)
@@ -344,26 +346,86 @@ internal static class MeshConfigValidator
             errors.Add(new ConfigError(doc, $"{path}.port", $"{port} is not a port; use 1-65535"));
         }
 
+        ValidateLabels(match.SourceLabels, $"{path}.sourceLabels", doc, errors);
+        if (match.SourceNamespace is { } sourceNamespace && !IsDnsLabel(sourceNamespace))
+        {
+            errors.Add(new ConfigError(doc, $"{path}.sourceNamespace", $"'{sourceNamespace}' is not a namespace name; use a DNS-1123 label such as 'default'"));
+        }
+
+        ValidateGatewayNames(match.Gateways, $"{path}.gateways", doc, errors);
+
     }
 
     private static void ValidateHeaderName(string name, string path, string doc, List<ConfigError> errors)
     {
-        if (name.Length == 0 || name.Any(c => c <= ' ' || c >= 127 || c == ':'))
+        if (name.StartsWith(':'))
         {
-            errors.Add(new ConfigError(doc, path, $"'{name}' is not a valid header name"));
+            // Istio matches the pseudo-headers against the request line; Mesh has uri, method and authority for that.
+            errors.Add(new ConfigError(doc, path, $"pseudo-header '{name}' is not supported by Mesh yet; match uri, method or authority instead"));
+        }
+        else if (name.Length == 0 || !name.All(IsTokenChar))
+        {
+            errors.Add(new ConfigError(doc, path, $"'{name}' is not a valid header name; use RFC 7230 token characters (letters, digits and !#$%&'*+-.^_`|~), as Istio checks"));
         }
     }
 
-    private static void ValidateStringMatch(StringMatch? match, string path, string doc, List<ConfigError> errors, bool allowEmpty, bool ignoreCase = false)
+    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
+
+    /// <summary>Istio's labels.Instance.Validate: keys are qualified names (an optional DNS prefix and '/'), values at most 63 name characters or empty.</summary>
+    private static void ValidateLabels(IReadOnlyDictionary<string, string> labels, string path, string doc, List<ConfigError> errors)
+    {
+        foreach (var (key, value) in labels)
+        {
+            var slash = key.LastIndexOf('/');
+            var prefixOk = slash < 0 || (slash > 0 && key[..slash].Length <= 253 && key[..slash].Split('.').All(IsDnsLabel));
+            if (!prefixOk || !IsLabelName(key[(slash + 1)..]))
+            {
+                errors.Add(new ConfigError(doc, $"{path}.{key}", $"'{key}' is not a label key; use a name of letters, digits, '-', '_' and '.' (at most 63), optionally after a DNS prefix and '/', such as 'version' or 'app.kubernetes.io/name'"));
+            }
+            else if (value.Length > 0 && !IsLabelName(value))
+            {
+                errors.Add(new ConfigError(doc, $"{path}.{key}", $"'{value}' is not a label value; use letters, digits, '-', '_' and '.' (at most 63), starting and ending with a letter or digit"));
+            }
+        }
+
+        static bool IsLabelName(string name) =>
+            name.Length is > 0 and <= 63 && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]) &&
+            name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+    }
+
+    /// <summary>Istio's validateGatewayNames: 'mesh', 'namespace/name', or a name, each a DNS name.</summary>
+    private static void ValidateGatewayNames(IReadOnlyList<string> gateways, string path, string doc, List<ConfigError> errors)
+    {
+        for (var i = 0; i < gateways.Count; i++)
+        {
+            var gateway = gateways[i];
+            var parts = gateway.Split('/');
+            var ok = gateway == VirtualService.MeshGateway ||
+                (parts.Length == 1 && gateway.Split('.').All(IsDnsLabel)) ||
+                (parts.Length == 2 && IsDnsLabel(parts[0]) && parts[1].Split('.').All(IsDnsLabel));
+            if (!ok)
+            {
+                errors.Add(new ConfigError(doc, $"{path}[{i}]", $"'{gateway}' is not a gateway name; use 'mesh', a name, or 'namespace/name'"));
+            }
+        }
+    }
+
+    private static void ValidateStringMatch(StringMatch? match, string path, string doc, List<ConfigError> errors, bool emptyPrefix = false, bool ignoreCase = false)
     {
         if (match is null)
         {
             return;
         }
 
-        if (match.IsEmpty && !allowEmpty)
+        if (match.Prefix is "" && !emptyPrefix)
         {
-            errors.Add(new ConfigError(doc, path, "is empty; set exact, prefix or regex"));
+            errors.Add(new ConfigError(doc, $"{path}.prefix", "is empty; leave the match empty ({}) to match any value, as Istio requires"));
+        }
+
+        if (match.Regex is "")
+        {
+            errors.Add(new ConfigError(doc, $"{path}.regex", "is empty; set a pattern, or leave the match empty ({}) to match any value, as Istio requires"));
+            return;
         }
 
         if (match.Regex is { } regex)
@@ -503,6 +565,7 @@ internal static class MeshConfigValidator
                 errors.Add(new ConfigError(doc, $"{path}.name", $"subset '{subset.Name}' is defined twice; subset names must be unique"));
             }
 
+            ValidateLabels(subset.Labels, $"{path}.labels", doc, errors);
             ValidateTrafficPolicy(subset.TrafficPolicy, $"{path}.trafficPolicy", doc, errors);
         }
     }

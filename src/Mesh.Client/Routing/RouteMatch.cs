@@ -22,6 +22,12 @@ internal sealed class RouteMatch
         // Istio's ignoreUriCase applies to exact and prefix uri matches only; a regex stays case-sensitive.
         _uri = match.Uri is null ? null : new StringMatcher(match.Uri, match.IgnoreUriCase && match.Uri.Regex is null);
 
+        // uri: {} is Istio's prefix "/" (every path), as if no uri were given: no condition, and rewrites treat it so.
+        if (_uri is { MatchesAnything: true })
+        {
+            _uri = null;
+        }
+
         var conditions = new List<MatchCondition>();
         if (_uri is not null)
         {

@@ -439,6 +439,34 @@ public class MeshConfigValidatorTests
         Assert.Equal((path, message), (error.Path, error.Message));
     }
 
+    [Theory]
+    [InlineData("sourceLabels: { \"bad key!\": v1 }", "spec.http[0].match[0].sourceLabels.bad key!", "'bad key!' is not a label key")]
+    [InlineData("sourceLabels: { version: \"v@1\" }", "spec.http[0].match[0].sourceLabels.version", "'v@1' is not a label value")]
+    [InlineData("sourceNamespace: Bad_NS", "spec.http[0].match[0].sourceNamespace", "'Bad_NS' is not a namespace name")]
+    [InlineData("gateways: [\"bad_gw!\"]", "spec.http[0].match[0].gateways[0]", "'bad_gw!' is not a gateway name")]
+    [InlineData("headers: { \"x(a)/b\": { exact: \"1\" } }", "spec.http[0].match[0].headers", "'x(a)/b' is not a valid header name; use RFC 7230 token characters")]
+    [InlineData("headers: { \":path\": { prefix: /a } }", "spec.http[0].match[0].headers", "pseudo-header ':path' is not supported by Mesh yet; match uri, method or authority instead")]
+    public void Validate_MatchNamesIstioRefuses_Refused(string condition, string path, string message)
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", $"- match: [{{ {condition} }}]\n  route:\n  - destination: {{ host: reviews }}")));
+
+        var error = Assert.Single(MeshConfigValidator.Validate(documents));
+
+        Assert.Equal(path, error.Path);
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sourceLabels: { app.kubernetes.io/name: productpage, version: v1 }")]
+    [InlineData("gateways: [mesh, istio-system/bookinfo-gateway]")]
+    [InlineData("sourceNamespace: bookinfo")]
+    public void Validate_MatchNamesIstioAccepts_Accepted(string condition)
+    {
+        var documents = Parse(("vs.yaml", VirtualService("reviews", "[reviews]", $"- match: [{{ {condition} }}]\n  route:\n  - destination: {{ host: reviews }}")));
+
+        Assert.Empty(MeshConfigValidator.Validate(documents));
+    }
+
     [Fact]
     public void Validate_EmptyTrafficPolicy_Refused()
     {

@@ -11,19 +11,30 @@ public class EmptyMatchAndZeroWeightTests
     [InlineData("scheme")]
     [InlineData("method")]
     [InlineData("authority")]
-    public void Validate_EmptyStringMatch_IsAnError(string field)
+    public void Validate_EmptyStringMatch_AcceptedAndMatchesEveryRequest(string field)
     {
-        var errors = Validate(MatchOrV1Http($"- {field}: {{}}"));
+        // Istio's validateStringMatch accepts {}; translation matches every request (uri keeps prefix "/").
+        var http = MatchOrV1Http($"- {field}: {{}}");
 
-        var error = Assert.Single(errors);
-        Assert.Contains($"spec.http[0].match[0].{field}: is empty; set exact, prefix or regex", error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(Validate(http));
+        Assert.Equal("v2", MeshRouter.Route(Reviews(http), TestMesh.Request("http://reviews:9080/reviews/0")).Target?.Cluster.Subset);
+    }
+
+    [Theory]
+    [InlineData("- uri: { regex: \"\" }", "spec.http[0].match[0].uri.regex")]
+    [InlineData("- method: { prefix: \"\" }", "spec.http[0].match[0].method.prefix")]
+    [InlineData("- headers: { x: { prefix: \"\" } }", "spec.http[0].match[0].headers.x.prefix")]
+    public void Validate_EmptyRegexOrNonUriPrefix_RefusedAsIstioDoes(string matchBlocks, string path)
+    {
+        var error = Assert.Single(Validate(MatchOrV1Http(matchBlocks)));
+
+        Assert.Equal(path, error.Path);
     }
 
     [Theory]
     [InlineData("- uri: { prefix: \"\" }", "/reviews/0", true)]
     [InlineData("- uri: { prefix: \"\" }", "/", true)]
     [InlineData("- uri: { exact: \"\" }", "/", false)]
-    [InlineData("- uri: { regex: \"\" }", "/", false)]
     [InlineData("- {}", "/reviews/0", true)]
     public void Route_EmptyStrings_AcceptedAndMatchAsDocumented(string matchBlocks, string path, bool matches)
     {

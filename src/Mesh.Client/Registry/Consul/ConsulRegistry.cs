@@ -293,13 +293,15 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
             if (subscription.Hold.Evaluate(inForce, entries, now, _localNode) is { } until)
             {
                 subscription.Pending = result;
+                subscription.Timer ??= _time.CreateTimer(static s => ((ServiceSubscription)s!).Expire(), subscription, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                subscription.Timer.Change(until - now, Timeout.InfiniteTimeSpan);
+
+                // Logged once the timer is armed: whoever reads the line (a test on a fake clock) may count on the hold's end being scheduled.
                 if (heldSince is null)
                 {
                     Log.Held(_logger, service.ToString(), entries.Length, inForce, _options.HealthGracePeriod.TotalSeconds);
                 }
 
-                subscription.Timer ??= _time.CreateTimer(static s => ((ServiceSubscription)s!).Expire(), subscription, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                subscription.Timer.Change(until - now, Timeout.InfiniteTimeSpan);
                 applied = false;
             }
             else
