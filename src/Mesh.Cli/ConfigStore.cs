@@ -19,7 +19,7 @@ internal sealed class ConfigStore(ConsulClient client, string prefix, string def
         foreach (var pair in result.Value.Where(p => !p.Key.EndsWith('/')).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var text = ConsulClient.DecodeValue(pair);
-            var parsed = ConsulConfigKeys.Parse(pair.Key, text, Prefix);
+            var parsed = ConsulConfigKeys.Parse(pair.Key, text, Prefix, keepJson: true);
             errors.AddRange(parsed.Errors);
             if (parsed.Documents.Count == 1)
             {

@@ -16,7 +16,7 @@ internal static class InputReader
         var errors = new List<ConfigError>();
         void Add(string text, string source)
         {
-            var result = MeshDocumentParser.Parse(text, source);
+            var result = MeshDocumentParser.Parse(text, source, keepJson: true);
             documents.AddRange(result.Documents.Zip(result.Json));
             errors.AddRange(result.Errors);
             foreach (var skipped in result.Skipped)

@@ -18,8 +18,9 @@ internal static partial class MeshDocumentParser
     /// <summary>Parses every document in <paramref name="text"/>, collecting every error rather than stopping at the first.</summary>
     /// <param name="text">YAML or JSON text with one or more documents.</param>
     /// <param name="sourceName">The file path or source name used in messages.</param>
+    /// <param name="keepJson">Whether to keep each document as JSON too (meshctl stores and prints it; a service has no use for it).</param>
     /// <returns>The documents that parsed, and every error found.</returns>
-    public static MeshParseResult Parse(string text, string sourceName)
+    public static MeshParseResult Parse(string text, string sourceName, bool keepJson = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(sourceName);
@@ -85,7 +86,10 @@ internal static partial class MeshDocumentParser
                 if (document is not null)
                 {
                     documents.Add(document);
-                    json.Add((System.Text.Json.Nodes.JsonObject)YamlJson.ToJson(item)!);
+                    if (keepJson)
+                    {
+                        json.Add((System.Text.Json.Nodes.JsonObject)YamlJson.ToJson(item)!);
+                    }
                 }
             }
         }

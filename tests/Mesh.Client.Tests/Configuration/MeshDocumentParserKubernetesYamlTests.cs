@@ -52,7 +52,7 @@ public class MeshDocumentParserKubernetesYamlTests
                   <<: [{ version: v3, tier: gold }, *common]
             """;
 
-        var result = MeshDocumentParser.Parse(yaml, "merge.yaml");
+        var result = MeshDocumentParser.Parse(yaml, "merge.yaml", keepJson: true);
 
         Assert.Empty(result.Errors);
         var rule = Assert.IsType<DestinationRule>(Assert.Single(result.Documents));
@@ -98,7 +98,7 @@ public class MeshDocumentParserKubernetesYamlTests
               resourceVersion: ""
             """;
 
-        var result = MeshDocumentParser.Parse(yaml, "list.yaml");
+        var result = MeshDocumentParser.Parse(yaml, "list.yaml", keepJson: true);
 
         Assert.Empty(result.Errors);
         Assert.Equal([("DestinationRule", 3), ("VirtualService", 11)], result.Documents.Select(d => (d.Kind, d.Source!.Line)));

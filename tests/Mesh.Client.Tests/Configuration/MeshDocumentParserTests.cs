@@ -467,6 +467,16 @@ public class MeshDocumentParserTests
     }
 
     [Fact]
+    public void Parse_KeepJson_OnlyWhenAsked()
+    {
+        // A service reads documents only; meshctl also stores and prints them as JSON.
+        var yaml = TestMesh.ReviewsRule;
+
+        Assert.Empty(MeshDocumentParser.Parse(yaml, "dr.yaml").Json);
+        Assert.Equal("reviews", MeshDocumentParser.Parse(yaml, "dr.yaml", keepJson: true).Json.Single()["metadata"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Parse_UnclosedBracketThenMoreKeys_SaysWhereReadingStopped()
     {
         // A user's typo: YamlDotNet fails without a position ("Operation is not valid due to the current state of the object").

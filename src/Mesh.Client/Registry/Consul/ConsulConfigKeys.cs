@@ -14,9 +14,9 @@ internal static class ConsulConfigKeys
     public static string Normalize(string prefix) => prefix.EndsWith('/') ? prefix : prefix + "/";
 
     /// <summary>Parses the document stored at <paramref name="key"/>; a document without a namespace takes the key's.</summary>
-    public static MeshParseResult Parse(string key, string text, string prefix)
+    public static MeshParseResult Parse(string key, string text, string prefix, bool keepJson = false)
     {
-        var parsed = MeshDocumentParser.Parse(text, $"consul kv {key}");
+        var parsed = MeshDocumentParser.Parse(text, $"consul kv {key}", keepJson);
         var errors = parsed.Errors.Concat(Check(key, prefix, parsed.Documents)).ToList();
         if (errors.Count > 0)
         {

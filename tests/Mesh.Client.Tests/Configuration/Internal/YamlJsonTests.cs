@@ -37,7 +37,7 @@ public class YamlJsonTests
     [Fact]
     public void ToJson_NumbersAsWritten_StoredAndReadBackUnchanged()
     {
-        var first = MeshDocumentParser.Parse(Rule + "\n---\n" + Route, "in.yaml");
+        var first = MeshDocumentParser.Parse(Rule + "\n---\n" + Route, "in.yaml", keepJson: true);
         Assert.Empty(first.Errors);
 
         // What apply stores (JSON), read back as get and every service read it.
@@ -57,7 +57,7 @@ public class YamlJsonTests
     [Fact]
     public void ToYaml_StoredDocument_PrintsEveryValueAsWritten()
     {
-        var parsed = MeshDocumentParser.Parse(Rule + "\n---\n" + Route, "in.yaml");
+        var parsed = MeshDocumentParser.Parse(Rule + "\n---\n" + Route, "in.yaml", keepJson: true);
         var stored = parsed.Json.Select(j => JsonNode.Parse(j.ToJsonString())).ToArray();
 
         var yaml = YamlJson.ToYaml(new JsonArray(stored));
