@@ -25,8 +25,6 @@ internal sealed class MeshRuntime : IDisposable
     /// <summary>Gets the table in force; null until the first snapshot is applied.</summary>
     public RouteTable? Current => Volatile.Read(ref _current);
 
-    public MeshRuntimeContext Context => _context;
-
     /// <summary>Builds a table over <paramref name="snapshot"/> with runtime state of its own, for tools and tests that route without a provider.</summary>
     public static RouteTable Standalone(MeshSnapshot snapshot, IMeshRandom random, TimeProvider? time = null, Transport.IMeshTransportFactory? transports = null) =>
         new MeshRuntime(new MeshRuntimeContext(snapshot.Identity, time ?? TimeProvider.System, random, new Transport.MeshTransportPool(transports ?? new Transport.SocketsTransportFactory()))).Apply(snapshot);

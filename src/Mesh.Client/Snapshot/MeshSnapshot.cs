@@ -61,9 +61,6 @@ internal sealed class MeshSnapshot : IEquatable<MeshSnapshot>
     /// <summary>Gets every cluster a route sends to, by Istio's cluster name.</summary>
     public FrozenDictionary<string, ClusterConfig> Clusters { get; }
 
-    /// <summary>Gets every host name a request may carry for a mesh service (short, namespaced, FQDN).</summary>
-    public IEnumerable<string> Hosts => _hosts.Keys;
-
     public bool TryGetService(string host, [NotNullWhen(true)] out VirtualHostConfig? service) => _hosts.TryGetValue(host, out service);
 
     public bool Equals(MeshSnapshot? other) =>

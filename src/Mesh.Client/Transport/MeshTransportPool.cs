@@ -11,18 +11,6 @@ internal sealed class MeshTransportPool(IMeshTransportFactory factory) : IDispos
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    /// <summary>Gets the pools in use now.</summary>
-    public IReadOnlyCollection<MeshTransport> Active
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _transports.Values];
-            }
-        }
-    }
-
     public MeshTransport Acquire(TransportSettings settings)
     {
         lock (_gate)
