@@ -138,6 +138,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
         var replayable = policy is { Retries: > 0 } && RoutePolicy.IsReplayable(request);
         var retriesHeld = 0;
+        ClusterLimits? retryLimits = null;
         MeshEndpoint? endpoint = null;
         CancellationTokenSource? routeTimeout = null;
         CancellationTokenRegistration callerLink = default;
@@ -194,7 +195,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
                 // 3. Done, or another attempt: retries left, a replayable request, a retriable result, a retry budget.
                 if (attempt >= (policy?.Retries ?? 0) || !replayable || failure == UpstreamFailure.RouteTimeout || !policy!.IsRetriable(result, failure) ||
-                    !TryEnterRetry(limits, ref retriesHeld))
+                    !TryEnterRetry(limits, ref retryLimits, ref retriesHeld))
                 {
                     response = result ?? Failed(request, original, failure, error!);
                     break;
@@ -235,9 +236,10 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                 request.Headers.ConnectionClose = originalClose;
             }
 
+            // Given back to the limits they were taken from: a config update may have replaced the cluster's since.
             for (var i = 0; i < retriesHeld; i++)
             {
-                cluster.Limits?.ExitRetry();
+                retryLimits!.ExitRetry();
             }
         }
 
@@ -254,11 +256,20 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
     }
 
     /// <summary>Envoy's maxRetries: retries in flight across the cluster; over it, the failure stands.</summary>
-    private static bool TryEnterRetry(ClusterLimits? limits, ref int held)
+    private static bool TryEnterRetry(ClusterLimits? limits, ref ClusterLimits? heldOn, ref int held)
     {
         if (limits is null)
         {
             return true;
+        }
+
+        // Retries held on limits a config update has since replaced are given back first, to where they were taken.
+        if (heldOn is not null && !ReferenceEquals(heldOn, limits))
+        {
+            for (; held > 0; held--)
+            {
+                heldOn.ExitRetry();
+            }
         }
 
         if (!limits.TryEnterRetry())
@@ -266,6 +277,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             return false;
         }
 
+        heldOn = limits;
         held++;
         return true;
     }

@@ -158,6 +158,33 @@ public sealed class MeshRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reload_DuringARetriedRequest_RetryBudgetGivenBackWhereItWasTaken()
+    {
+        // The first attempt answers 503 and, while it is in flight, the rule loses its connectionPool: the retry
+        // was counted on the old limits, so that is where it must be given back.
+        const string retried = "- retries: { attempts: 1, retryOn: '503' }\n  route:\n  - destination: { host: reviews, subset: v1 }";
+        var source = new TestStateSource(TestMesh.Yaml(Rule("connectionPool: { http: { maxRetries: 1 } }"), TestMesh.VirtualService("reviews", "[reviews]", retried)), TestMesh.Reviews);
+        using var mesh = new MeshServices(source);
+        var limits = mesh.Provider.Routes.Clusters[V1].Limits!;
+        mesh.Network.OnSend = _ =>
+        {
+            if (mesh.Network.Requests.Count == 1)
+            {
+                source.State = new TestStateSource(TestMesh.Yaml(TestMesh.ReviewsRule, TestMesh.VirtualService("reviews", "[reviews]", retried)), TestMesh.Reviews).State;
+                Assert.True(mesh.Provider.Reload());
+            }
+        };
+        mesh.Network.OnResponse = response => response.StatusCode = mesh.Network.Requests.Count == 1 ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+
+        using var response = await mesh.Client.GetAsync(new Uri("http://reviews:9080/"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, mesh.Network.Requests.Count);
+        Assert.Null(mesh.Provider.Routes.Clusters[V1].Limits);
+        Assert.True(limits.TryEnterRetry()); // its one retry was given back
+    }
+
+    [Fact]
     public void Reload_RejectedUpdate_UsesNoVersionUp()
     {
         var source = new TestStateSource(Config("http2MaxRequests: 1"), TestMesh.Reviews);
