@@ -103,7 +103,7 @@ internal static class DescribeCommand
             return MeshCtl.Ok;
         }
 
-        if (!snapshot.TryGetService(service.Fqdn, out var routes))
+        if (!snapshot.VirtualHosts.TryGetValue(service, out var routes))
         {
             stdout.WriteLine("Routes: none");
             return MeshCtl.Ok;

@@ -41,7 +41,7 @@ public sealed class ConsulAgentRestartTests(ITestOutputHelper testOutput) : IAsy
 
         var logs = new LogRecorder();
         await using var client = await MeshClient.StartAsync(_agent.Address, null, logs);
-        await Wait.UntilAsync(() => client.Provider.Current.TryGetService(_service, out _), $"the client to learn {_service}");
+        await Wait.UntilAsync(() => client.Provider.Routes.TryGetService(_service, out _), $"the client to learn {_service}");
         await client.CallAsync(_service);
         var key = new ServiceKey(_service, "default");
         await Wait.UntilAsync(() => InForce(client, key) == 2, "both instances in force");

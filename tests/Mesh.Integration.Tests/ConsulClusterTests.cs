@@ -45,7 +45,7 @@ public sealed class ConsulClusterTests(ITestOutputHelper testOutput) : IAsyncLif
         var logs = new LogRecorder();
         var prefix = $"t/{_service}/";
         await using var client = await MeshClient.StartAsync(_agent.Address, new Dictionary<string, string?> { ["Mesh:Consul:KeyPrefix"] = prefix }, logs);
-        await Wait.UntilAsync(() => client.Provider.Current.TryGetService(_service, out _), $"the client to learn {_service}");
+        await Wait.UntilAsync(() => client.Provider.Routes.TryGetService(_service, out _), $"the client to learn {_service}");
         await client.CallAsync(_service);
         await Wait.UntilAsync(() => client.Provider.Current.Instances.TryGetValue(new ServiceKey(_service, "default"), out var i) && i.Count == 2, "both instances in force");
 

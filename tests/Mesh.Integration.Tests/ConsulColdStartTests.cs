@@ -54,7 +54,7 @@ public sealed class ConsulColdStartTests(ConsulFixture consul) : IClassFixture<C
         await using var backend = await Backend.StartAsync(consul.Agent.Address, _service, "v1");
         await Wait.UntilAsync(async () => (await _consul.GetHealthServiceAsync(_service, true, 0, TimeSpan.Zero, Ct)).Value.Length == 1, $"{_service} to pass its check");
         await using var client = await MeshClient.StartAsync(consul.Agent.Address, new Dictionary<string, string?> { ["Mesh:Consul:KeyPrefix"] = $"t/{_service}/" });
-        await Wait.UntilAsync(() => client.Provider.Current.TryGetService(_service, out _), $"the client to learn {_service} from the catalog");
+        await Wait.UntilAsync(() => client.Provider.Routes.TryGetService(_service, out _), $"the client to learn {_service} from the catalog");
 
         using var barrier = new Barrier(Callers);
         var calls = Enumerable.Range(0, Callers).Select(_ => Task.Factory.StartNew(

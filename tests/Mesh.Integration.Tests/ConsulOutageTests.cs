@@ -26,7 +26,7 @@ public sealed class ConsulOutageTests : IAsyncLifetime
         }
 
         await using var client = await MeshClient.StartAsync(_agent.Address, new Dictionary<string, string?> { ["Mesh:Consul:SnapshotPath"] = _statePath });
-        await Wait.UntilAsync(() => client.Provider.Current.TryGetService(_service, out _), $"the client to learn {_service}");
+        await Wait.UntilAsync(() => client.Provider.Routes.TryGetService(_service, out _), $"the client to learn {_service}");
         await client.CallAsync(_service);
 
         // Traffic runs while the agent is stopped: every request is routed from the last snapshot.
@@ -93,7 +93,7 @@ public sealed class ConsulOutageTests : IAsyncLifetime
         var settings = new Dictionary<string, string?> { ["Mesh:Consul:SnapshotPath"] = _statePath };
         await using (var first = await MeshClient.StartAsync(_agent.Address, settings))
         {
-            await Wait.UntilAsync(() => first.Provider.Current.TryGetService(_service, out _), $"the first client to learn {_service}");
+            await Wait.UntilAsync(() => first.Provider.Routes.TryGetService(_service, out _), $"the first client to learn {_service}");
             Assert.Equal(backend.InstanceId, await first.CallAsync(_service));
             await Wait.UntilAsync(() => File.Exists(_statePath) && File.ReadAllText(_statePath).Contains(backend.InstanceId, StringComparison.Ordinal), "the state file to hold the backend");
         }

@@ -52,7 +52,7 @@ public sealed class ConsulRegistryTests(ConsulFixture consul) : IClassFixture<Co
         await using var v2 = await Backend.StartAsync(Address, _service, "v2");
         await WaitPassingAsync(2);
         await using var client = await MeshClient.StartAsync(Address, Prefix($"t/{_service}/"));
-        await Wait.UntilAsync(() => client.Provider.Current.TryGetService(_service, out _), $"the client to learn {_service} from the catalog");
+        await Wait.UntilAsync(() => client.Provider.Routes.TryGetService(_service, out _), $"the client to learn {_service} from the catalog");
 
         var answers = new List<string>();
         for (var i = 0; i < 6; i++)
@@ -71,7 +71,7 @@ public sealed class ConsulRegistryTests(ConsulFixture consul) : IClassFixture<Co
         await using var bad = await Backend.StartAsync(Address, _service, "v1");
         await WaitPassingAsync(2);
         await using var client = await MeshClient.StartAsync(Address, Prefix($"t/{_service}/"));
-        await Wait.UntilAsync(() => client.Provider.Current.TryGetService(_service, out _), $"the client to learn {_service}");
+        await Wait.UntilAsync(() => client.Provider.Routes.TryGetService(_service, out _), $"the client to learn {_service}");
         await client.CallAsync(_service);
 
         bad.Health.Healthy = false;

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Diagnostics.CodeAnalysis;
 using Mesh.Configuration;
 using Mesh.Registry;
 
@@ -8,15 +7,14 @@ namespace Mesh.Snapshot;
 /// <summary>
 /// The mesh's config, compiled and immutable, shaped like xDS: per service its routes
 /// (<see cref="VirtualHostConfig"/>, RDS), the clusters they send to (<see cref="ClusterConfig"/>, CDS
-/// and EDS), every host alias of each service (the listeners), and what it was built from. Data only:
+/// and EDS), and what it was built from (every host alias of a service, its listeners, is
+/// <see cref="Mesh.Configuration.ServiceKey.HostAliases"/>). Data only:
 /// the live machinery (pickers, counters, outlier detection, connection pools) is runtime state beside
 /// it, reconciled by cluster name when a new snapshot is applied (<see cref="Runtime.MeshRuntime"/>).
 /// Two snapshots are equal when their identity, routes and clusters are equal, whatever their version.
 /// </summary>
 internal sealed class MeshSnapshot : IEquatable<MeshSnapshot>
 {
-    private readonly FrozenDictionary<string, VirtualHostConfig> _hosts;
-
     public MeshSnapshot(
         long version,
         MeshIdentity identity,
@@ -31,16 +29,6 @@ internal sealed class MeshSnapshot : IEquatable<MeshSnapshot>
         Instances = instances;
         VirtualHosts = virtualHosts;
         Clusters = clusters;
-        var hosts = new Dictionary<string, VirtualHostConfig>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, host) in virtualHosts)
-        {
-            foreach (var alias in key.HostAliases(identity.Namespace))
-            {
-                hosts[alias] = host;
-            }
-        }
-
-        _hosts = hosts.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>Gets the config version: 1 for the first applied config, one more for each applied update.</summary>
@@ -60,8 +48,6 @@ internal sealed class MeshSnapshot : IEquatable<MeshSnapshot>
 
     /// <summary>Gets every cluster a route sends to, by Istio's cluster name.</summary>
     public FrozenDictionary<string, ClusterConfig> Clusters { get; }
-
-    public bool TryGetService(string host, [NotNullWhen(true)] out VirtualHostConfig? service) => _hosts.TryGetValue(host, out service);
 
     public bool Equals(MeshSnapshot? other) =>
         other is not null &&
