@@ -45,4 +45,12 @@ internal static class MeshEventIds
     public const int ConsulDeregisterFailed = 503;
     public const int ConsulRegistrationCheckFailed = 504;
     public const int NoMeshServicesConfigured = 510;
+
+    // 6xx: security: certificate sources, rotation, mTLS handshakes (outbound and inbound).
+
+    // 7xx: authorization: PeerAuthentication and AuthorizationPolicy decisions.
+
+    // 8xx: telemetry: metrics, traces, the access log.
+
+    // 9xx: the xDS registry (Mesh.Client in xDS mode).
 }
