@@ -46,7 +46,7 @@ internal static class GetCommand
 
             var rows = selected.Select(s => (s.Document.Metadata.Name, Hosts(s.Document))).ToList();
             var width = Math.Max(4, rows.Max(r => r.Name.Length)) + 3;
-            stdout.WriteLine($"{"NAME".PadRight(width)}{(kind == VirtualService.KindName ? "HOSTS" : "HOST")}");
+            stdout.WriteLine($"{"NAME".PadRight(width)}{kind switch { VirtualService.KindName => "HOSTS", AuthorizationPolicy.KindName => "ACTION", _ => "HOST" }}");
             foreach (var (rowName, hosts) in rows)
             {
                 stdout.WriteLine($"{rowName.PadRight(width)}{hosts}");
@@ -65,6 +65,7 @@ internal static class GetCommand
     {
         VirtualService vs => $"[{string.Join(",", vs.Spec.Hosts)}]",
         DestinationRule dr => dr.Spec.Host,
+        AuthorizationPolicy ap => ap.Spec.Action,
         _ => "",
     };
 }

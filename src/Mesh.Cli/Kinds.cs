@@ -9,9 +9,16 @@ internal static class Kinds
     {
         "virtualservice" or "virtualservices" or "vs" => VirtualService.KindName,
         "destinationrule" or "destinationrules" or "dr" => DestinationRule.KindName,
-        _ => throw new ArgumentException($"'{text}' is not a kind meshctl knows; use virtualservice (vs) or destinationrule (dr)"),
+        "authorizationpolicy" or "authorizationpolicies" or "ap" => AuthorizationPolicy.KindName,
+        _ => throw new ArgumentException($"'{text}' is not a kind meshctl knows; use virtualservice (vs), destinationrule (dr) or authorizationpolicy (ap)"),
     };
 
-    /// <summary>kubectl's resource name: <c>virtualservice.networking.istio.io/reviews</c>.</summary>
-    public static string Resource(string kind, string name) => $"{kind.ToLowerInvariant()}.networking.istio.io/{name}";
+    /// <summary>kubectl's resource name: <c>virtualservice.networking.istio.io/reviews</c>, <c>authorizationpolicy.security.istio.io/allow-nothing</c>.</summary>
+    public static string Resource(string kind, string name) => $"{kind.ToLowerInvariant()}.{Group(kind)}/{name}";
+
+    private static string Group(string kind) => kind switch
+    {
+        AuthorizationPolicy.KindName or "PeerAuthentication" or "RequestAuthentication" => "security.istio.io",
+        _ => "networking.istio.io",
+    };
 }

@@ -57,6 +57,11 @@ internal static class MeshConfigValidator
             ValidateVirtualService(service, defaultNamespace, subsetsByHost, serviceByHost, errors);
         }
 
+        foreach (var policy in documents.OfType<AuthorizationPolicy>())
+        {
+            AuthorizationPolicyValidator.Validate(policy, errors);
+        }
+
         return errors;
     }
 

@@ -247,6 +247,9 @@ internal static partial class MeshDocumentParser
                 }
 
                 break;
+            case AuthorizationPolicy.KindName:
+                document = ReadAuthorizationPolicy(top, metadata, apiVersion, source);
+                break;
             case null or "":
                 top.Raw("spec");
                 break;

@@ -74,6 +74,11 @@ public static class MeshServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MeshStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConsulRegistration>());
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, MeshHealthStartupFilter>());
+
+        // After the health check's filter, so that a deny-all policy leaves the registry's health check answered.
+        services.TryAddSingleton<Mesh.Security.Authorization.AuthorizationEngine>();
+        services.TryAddSingleton<Mesh.Security.Authorization.AuthorizationCounters>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, MeshAuthorizationStartupFilter>());
         services.AddHealthChecks();
         services.AddHttpClient();
         return new MeshBuilder(services);

@@ -46,13 +46,17 @@ internal sealed class MeshSnapshot : IEquatable<MeshSnapshot>
     /// <summary>Gets what the config means that a reader may not expect (a VirtualService bound to gateways only); logged when applied.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>Gets the AuthorizationPolicies that apply to this workload (<see cref="AuthorizationScope"/>), ordered by namespace and name.</summary>
+    public IReadOnlyList<AuthorizationPolicy> AuthorizationPolicies { get; init; } = Configuration.Internal.ValueList<AuthorizationPolicy>.Empty;
+
     /// <summary>Gets every cluster a route sends to, by Istio's cluster name.</summary>
     public FrozenDictionary<string, ClusterConfig> Clusters { get; }
 
     public bool Equals(MeshSnapshot? other) =>
         other is not null &&
         (ReferenceEquals(this, other) ||
-         (Identity.Equals(other.Identity) && SameEntries(VirtualHosts, other.VirtualHosts) && SameEntries(Clusters, other.Clusters)));
+         (Identity.Equals(other.Identity) && SameEntries(VirtualHosts, other.VirtualHosts) && SameEntries(Clusters, other.Clusters) &&
+          AuthorizationPolicies.Equals(other.AuthorizationPolicies)));
 
     public override bool Equals(object? obj) => Equals(obj as MeshSnapshot);
 

@@ -76,7 +76,11 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
             }
         }
 
-        return new MeshSnapshot(version, identity, documents, instances, hosts.ToFrozenDictionary(), clusters.ToFrozenDictionary(StringComparer.Ordinal)) { Notes = notes };
+        return new MeshSnapshot(version, identity, documents, instances, hosts.ToFrozenDictionary(), clusters.ToFrozenDictionary(StringComparer.Ordinal))
+        {
+            Notes = notes,
+            AuthorizationPolicies = AuthorizationScope.Select(documents, identity),
+        };
     }
 
     /// <summary>Istio's cluster name: <c>outbound|port|subset|fqdn</c>, the port empty when no route named one.</summary>

@@ -49,6 +49,8 @@ internal static class MeshEventIds
     // 6xx: security: certificate sources, rotation, mTLS handshakes (outbound and inbound).
 
     // 7xx: authorization: PeerAuthentication and AuthorizationPolicy decisions.
+    public const int AuthorizationDenied = 750;
+    public const int AuthorizationAudited = 751;
 
     // 8xx: telemetry: metrics, traces, the access log.
 

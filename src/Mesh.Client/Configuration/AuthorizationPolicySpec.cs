@@ -1,0 +1,20 @@
+namespace Mesh.Configuration;
+
+/// <summary>The spec of an AuthorizationPolicy (Istio's <c>security.v1beta1.AuthorizationPolicy</c>).</summary>
+internal sealed record AuthorizationPolicySpec
+{
+    /// <summary>Gets the workload selector; null when the policy has none (it then applies to its whole namespace, or the mesh from the root namespace).</summary>
+    public WorkloadSelector? Selector { get; init; }
+
+    /// <summary>Gets the resources the policy attaches to (<c>targetRefs</c>, and the deprecated single <c>targetRef</c> first).</summary>
+    public IReadOnlyList<PolicyTargetReference> TargetRefs { get; init; } = [];
+
+    /// <summary>Gets the action as written: <c>ALLOW</c> (the default), <c>DENY</c>, <c>AUDIT</c> or <c>CUSTOM</c>.</summary>
+    public string Action { get; init; } = AuthorizationActions.Allow;
+
+    /// <summary>Gets the rules; a request matches the policy when it matches any rule. Empty: the policy matches nothing.</summary>
+    public IReadOnlyList<Rule> Rules { get; init; } = [];
+
+    /// <summary>Gets a value indicating whether a <c>provider</c> was set (CUSTOM only; refused by the validator).</summary>
+    public bool HasProvider { get; init; }
+}

@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Mesh.Hosting;
+
+/// <summary>
+/// Puts <see cref="MeshAuthorizationMiddleware"/> at the start of the application's pipeline, after the registry's
+/// health check (Istio answers kubelet probes in its agent, outside the RBAC filter, so a deny-all policy does not
+/// make the workload fail its health check).
+/// </summary>
+internal sealed class MeshAuthorizationStartupFilter : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.UseMiddleware<MeshAuthorizationMiddleware>();
+        next(app);
+    };
+}
