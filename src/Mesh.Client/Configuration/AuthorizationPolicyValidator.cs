@@ -45,6 +45,12 @@ internal static class AuthorizationPolicyValidator
             Error("spec.rules", "DENY without rules is meaningless as it never matches (Istio refuses it); add an empty rule '{}' to deny every request");
         }
 
+        if (policy.Metadata.Annotations.TryGetValue("istio.io/dry-run", out var dryRun) &&
+            dryRun is not ("1" or "t" or "T" or "true" or "TRUE" or "True" or "0" or "f" or "F" or "false" or "FALSE" or "False"))
+        {
+            Error("metadata.annotations.istio.io/dry-run", $"'{dryRun}' is not true or false");
+        }
+
         ValidateTarget(spec, Error);
         for (var r = 0; r < spec.Rules.Count; r++)
         {

@@ -54,14 +54,27 @@ internal sealed partial class MeshAuthorizationMiddleware
             Log.Audited(_logger, request.Method, request.Path, request.Principal ?? "(none)", request.SourceAddress, audit, decision.Allowed ? "allowed" : "denied");
         }
 
+        if (decision.DryRun is { } dryRun && dryRun.Allowed != decision.Allowed)
+        {
+            Log.DryRun(_logger, request.Method, request.Path, request.Principal ?? "(none)", request.SourceAddress, dryRun.Allowed ? "allowed" : "denied", Reason(new AuthorizationDecision(dryRun.Allowed, dryRun.Policy, null)), decision.Allowed ? "allowed" : "denied");
+        }
+
         if (decision.Allowed)
         {
             return _next(context);
         }
 
-        Log.Denied(_logger, request.Method, request.Path, request.Principal ?? "(none)", request.SourceAddress, decision.Policy is { } policy ? $"DENY policy {policy} matched" : "no ALLOW policy matched");
+        Log.Denied(_logger, request.Method, request.Path, request.Principal ?? "(none)", request.SourceAddress, Reason(decision));
         return Deny(context);
     }
+
+    private static string Reason(in AuthorizationDecision decision) => decision switch
+    {
+        { Allowed: false, Policy: { } deny } => $"DENY policy {deny} matched",
+        { Allowed: false } => "no ALLOW policy matched",
+        { Policy: { } allow } => $"ALLOW policy {allow} matched",
+        _ => "no ALLOW policy applies",
+    };
 
     private static Task Deny(HttpContext context)
     {
@@ -84,6 +97,9 @@ internal sealed partial class MeshAuthorizationMiddleware
 
     private static partial class Log
     {
+        [LoggerMessage(Telemetry.MeshEventIds.AuthorizationDryRun, LogLevel.Information, "RBAC dry-run: {Method} {Path} from principal {Principal} at {SourceAddress} would be {DryRunOutcome} with the dry-run policies enforced ({Reason}); it was {Outcome}")]
+        public static partial void DryRun(ILogger logger, string method, string path, string principal, System.Net.IPAddress? sourceAddress, string dryRunOutcome, string reason, string outcome);
+
         [LoggerMessage(Telemetry.MeshEventIds.AuthorizationDenied, LogLevel.Information, "RBAC: access denied to {Method} {Path} from principal {Principal} at {SourceAddress}: {Reason}")]
         public static partial void Denied(ILogger logger, string method, string path, string principal, System.Net.IPAddress? sourceAddress, string reason);
 

@@ -51,6 +51,7 @@ internal static class MeshEventIds
     // 7xx: authorization: PeerAuthentication and AuthorizationPolicy decisions.
     public const int AuthorizationDenied = 750;
     public const int AuthorizationAudited = 751;
+    public const int AuthorizationDryRun = 752;
 
     // 8xx: telemetry: metrics, traces, the access log.
 

@@ -13,22 +13,31 @@ internal sealed class AuthorizationEvaluator
     private readonly CompiledPolicy[] _deny;
     private readonly CompiledPolicy[] _allow;
     private readonly CompiledPolicy[] _audit;
+    private readonly AuthorizationEvaluator? _dryRun;
 
-    private AuthorizationEvaluator(CompiledPolicy[] deny, CompiledPolicy[] allow, CompiledPolicy[] audit)
+    private AuthorizationEvaluator(CompiledPolicy[] deny, CompiledPolicy[] allow, CompiledPolicy[] audit, AuthorizationEvaluator? dryRun = null)
     {
         _deny = deny;
         _allow = allow;
         _audit = audit;
+        _dryRun = dryRun;
     }
+
+    /// <summary>The annotation that makes a policy dry-run: evaluated and logged, never enforced (Istio's <c>istio.io/dry-run</c>).</summary>
+    public const string DryRunAnnotation = "istio.io/dry-run";
 
     /// <summary>Gets the evaluator of a workload no policy applies to: it allows every request.</summary>
     public static AuthorizationEvaluator AllowAll { get; } = new([], [], []);
 
     /// <summary>Gets a value indicating whether no policy applies, so that every request is allowed without looking at it.</summary>
-    public bool IsAllowAll => _deny.Length == 0 && _allow.Length == 0 && _audit.Length == 0;
+    public bool IsAllowAll => _deny.Length == 0 && _allow.Length == 0 && _audit.Length == 0 && _dryRun is null;
 
-    /// <summary>Gets the number of policies that apply.</summary>
+    /// <summary>Gets the number of enforced policies that apply.</summary>
     public int PolicyCount => _deny.Length + _allow.Length + _audit.Length;
+
+    /// <summary>Whether a policy is dry-run: its <c>istio.io/dry-run</c> annotation reads as true (Go's <c>strconv.ParseBool</c>, as Istio reads it).</summary>
+    public static bool IsDryRun(AuthorizationPolicy policy) =>
+        policy.Metadata.Annotations.TryGetValue(DryRunAnnotation, out var value) && value is "1" or "t" or "T" or "true" or "TRUE" or "True";
 
     /// <summary>Compiles validated policies (as <see cref="AuthorizationPolicyValidator"/> accepts them).</summary>
     /// <param name="policies">The policies that apply to the workload.</param>
@@ -38,6 +47,14 @@ internal sealed class AuthorizationEvaluator
         if (policies.Count == 0)
         {
             return AllowAll;
+        }
+
+        if (policies.Any(IsDryRun))
+        {
+            // The dry-run decision: every policy enforced, the dry-run ones too.
+            var all = Compile([.. policies.Select(p => p with { Metadata = p.Metadata with { Annotations = Configuration.Internal.ValueMap<string>.Empty } })], defaultNamespace);
+            var enforced = Compile([.. policies.Where(p => !IsDryRun(p))], defaultNamespace);
+            return new AuthorizationEvaluator(enforced._deny, enforced._allow, enforced._audit, all);
         }
 
         List<CompiledPolicy> deny = [], allow = [], audit = [];
@@ -65,6 +82,12 @@ internal sealed class AuthorizationEvaluator
 
     /// <summary>Decides <paramref name="request"/>.</summary>
     public AuthorizationDecision Evaluate(in AuthorizationRequest request)
+    {
+        var decision = Decide(request);
+        return _dryRun is null ? decision : decision with { DryRun = _dryRun.Decide(request) is var d ? new DryRunDecision(d.Allowed, d.Policy) : null };
+    }
+
+    private AuthorizationDecision Decide(in AuthorizationRequest request)
     {
         var audit = FirstMatch(_audit, request)?.Name;
         if (FirstMatch(_deny, request) is { } deny)
@@ -153,12 +176,12 @@ internal sealed class AuthorizationEvaluator
             case var key when AuthorizationPolicyValidator.HeaderName(key) is { } header:
                 if (values.Count > 0)
                 {
-                    predicates.Add(new HeaderPredicate(header, Matchers(values), negate: false));
+                    predicates.Add(new HeaderPredicate(header, [.. values.Select(v => ValueMatcher.Create(v, presence: true))], negate: false));
                 }
 
                 if (notValues.Count > 0)
                 {
-                    predicates.Add(new HeaderPredicate(header, Matchers(notValues), negate: true));
+                    predicates.Add(new HeaderPredicate(header, [.. notValues.Select(v => ValueMatcher.Create(v, presence: true))], negate: true));
                 }
 
                 break;
