@@ -1,0 +1,38 @@
+using Mesh.Cli;
+using Mesh.Configuration;
+using Mesh.Tests;
+
+namespace Mesh.Client.Tests.Cli;
+
+public class MeshCtlAuthorizationPolicyTests
+{
+    [Fact]
+    public void Validate_BookinfoSecurityDirectory_ValidatesEveryPolicyWithItsGroup()
+    {
+        var (code, output, error) = Run("validate", "-f", Path.Combine(RepoPaths.Root, "samples", "Bookinfo", "security"));
+
+        Assert.Equal(MeshCtl.Ok, code);
+        Assert.Equal("", error);
+        Assert.Contains("authorizationpolicy.security.istio.io/allow-nothing valid", output, StringComparison.Ordinal);
+        Assert.Contains("authorizationpolicy.security.istio.io/ratings-viewer valid", output, StringComparison.Ordinal);
+        Assert.Contains("5 documents valid.", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ap")]
+    [InlineData("authorizationpolicy")]
+    [InlineData("AuthorizationPolicies")]
+    public void Kinds_AuthorizationPolicyNames_ParseToTheKind(string name)
+    {
+        Assert.Equal(AuthorizationPolicy.KindName, Kinds.Parse(name));
+        Assert.Equal("authorizationpolicy.security.istio.io/x", Kinds.Resource(Kinds.Parse(name), "x"));
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = MeshCtl.Run(args, new StringReader(""), output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
