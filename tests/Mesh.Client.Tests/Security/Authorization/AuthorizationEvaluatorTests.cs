@@ -310,4 +310,25 @@ public class AuthorizationEvaluatorTests
         Assert.False(values.Evaluate(Get()).Allowed);
         Assert.True(notValues.Evaluate(Get()).Allowed);
     }
+
+    [Fact]
+    public void Evaluate_CompiledPolicies_AllocateNothingPerRequest()
+    {
+        var evaluator = Compile(
+            Policy("deny", "action: DENY\nrules: [{ from: [{ source: { notNamespaces: [default, prod] } }], to: [{ operation: { paths: ['/admin*'] } }] }]") + "\n---\n" +
+            Policy("allow", "rules: [{ from: [{ source: { principals: ['*/sa/bookinfo-productpage'], ipBlocks: [10.0.0.0/8, '2001:db8::/32'] } }], to: [{ operation: { methods: [GET], hosts: ['productpage:*'], ports: ['9080'] } }], when: [{ key: 'request.headers[end-user]', values: [jason] }, { key: destination.ip, values: [10.0.0.9] }] }]") + "\n---\n" +
+            Policy("audit", "action: AUDIT\nrules: [{ to: [{ operation: { notPaths: ['/health*'] } }] }]"));
+        var request = Get(headers: ("end-user", "jason"));
+        Assert.True(evaluator.Evaluate(request).Allowed);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var allowed = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            allowed += evaluator.Evaluate(request).Allowed ? 1 : 0;
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1000, allowed);
+    }
 }
