@@ -130,7 +130,7 @@ internal sealed class AuthorizationEvaluator
     {
         var predicates = new List<RequestPredicate>();
         AddStrings(predicates, RequestAttribute.Principal, source.Principals, source.NotPrincipals);
-        AddStrings(predicates, RequestAttribute.Namespace, source.Namespaces, source.NotNamespaces);
+        AddStrings(predicates, RequestAttribute.Namespace, source.Namespaces, source.NotNamespaces, glob: true);
         AddIps(predicates, IpPredicate.Address.Source, source.IpBlocks, source.NotIpBlocks);
         AddIps(predicates, IpPredicate.Address.Remote, source.RemoteIpBlocks, source.NotRemoteIpBlocks);
         return [.. predicates];
@@ -168,7 +168,7 @@ internal sealed class AuthorizationEvaluator
                 AddStrings(predicates, RequestAttribute.Principal, values, notValues);
                 break;
             case "source.namespace":
-                AddStrings(predicates, RequestAttribute.Namespace, values, notValues);
+                AddStrings(predicates, RequestAttribute.Namespace, values, notValues, glob: true);
                 break;
             case "connection.sni":
                 AddStrings(predicates, RequestAttribute.Sni, values, notValues);
@@ -192,16 +192,16 @@ internal sealed class AuthorizationEvaluator
         return predicates;
     }
 
-    private static void AddStrings(List<RequestPredicate> predicates, RequestAttribute attribute, IReadOnlyList<string> values, IReadOnlyList<string> notValues, bool ignoreCase = false)
+    private static void AddStrings(List<RequestPredicate> predicates, RequestAttribute attribute, IReadOnlyList<string> values, IReadOnlyList<string> notValues, bool ignoreCase = false, bool glob = false)
     {
         if (values.Count > 0)
         {
-            predicates.Add(new StringPredicate(attribute, Matchers(values, ignoreCase), negate: false));
+            predicates.Add(new StringPredicate(attribute, [.. values.Select(v => ValueMatcher.Create(v, ignoreCase, glob: glob))], negate: false));
         }
 
         if (notValues.Count > 0)
         {
-            predicates.Add(new StringPredicate(attribute, Matchers(notValues, ignoreCase), negate: true));
+            predicates.Add(new StringPredicate(attribute, [.. notValues.Select(v => ValueMatcher.Create(v, ignoreCase, glob: glob))], negate: true));
         }
     }
 
@@ -234,7 +234,4 @@ internal sealed class AuthorizationEvaluator
             ? port
             : throw new FormatException($"'{text}' is not a port; the validator refuses it");
     }
-
-    private static ValueMatcher[] Matchers(IReadOnlyList<string> values, bool ignoreCase = false) =>
-        [.. values.Select(v => ValueMatcher.Create(v, ignoreCase))];
 }

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Mesh.Security.Authorization;
 
 /// <summary>
@@ -11,13 +13,15 @@ internal readonly struct ValueMatcher
     private readonly string _text;
     private readonly StringComparison _comparison;
     private readonly bool _presence;
+    private readonly Regex? _glob;
 
-    private ValueMatcher(Kind kind, string text, StringComparison comparison, bool presence)
+    private ValueMatcher(Kind kind, string text, StringComparison comparison, bool presence, Regex? glob = null)
     {
         _kind = kind;
         _text = text;
         _comparison = comparison;
         _presence = presence;
+        _glob = glob;
     }
 
     private enum Kind
@@ -26,15 +30,23 @@ internal readonly struct ValueMatcher
         Prefix,
         Suffix,
         Any,
+        Glob,
     }
 
     /// <summary>Compiles a policy value.</summary>
     /// <param name="value">The value as written in the policy.</param>
     /// <param name="ignoreCase">For hosts: Istio compares them without regard to case (RFC 4343).</param>
     /// <param name="presence">For headers: <c>*</c> matches a header that is present, even with an empty value.</param>
-    public static ValueMatcher Create(string value, bool ignoreCase = false, bool presence = false)
+    /// <param name="glob">For namespaces: a <c>*</c> anywhere matches any run of characters, as Istio's regex <c>.*/ns/VALUE/.*</c> with <c>*</c> as <c>.*</c> does.</param>
+    public static ValueMatcher Create(string value, bool ignoreCase = false, bool presence = false, bool glob = false)
     {
         var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        if (glob && value.Length > 1 && value.AsSpan(1, value.Length - 2).Contains('*'))
+        {
+            var pattern = "^(?:" + string.Join(".*", value.Split('*').Select(Regex.Escape)) + ")$";
+            return new(Kind.Glob, value, comparison, presence, new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1)));
+        }
+
         return value switch
         {
             "*" => new(Kind.Any, "", comparison, presence),
@@ -50,6 +62,7 @@ internal readonly struct ValueMatcher
         Kind.Exact => string.Equals(value, _text, _comparison),
         Kind.Prefix => value.StartsWith(_text, _comparison),
         Kind.Suffix => value.EndsWith(_text, _comparison),
+        Kind.Glob => _glob!.IsMatch(value),
         _ => value.Length > 0 || _presence,
     };
 
