@@ -6,8 +6,15 @@ internal sealed record AuthorizationPolicySpec
     /// <summary>Gets the workload selector; null when the policy has none (it then applies to its whole namespace, or the mesh from the root namespace).</summary>
     public WorkloadSelector? Selector { get; init; }
 
-    /// <summary>Gets the resources the policy attaches to (<c>targetRefs</c>, and the deprecated single <c>targetRef</c> first).</summary>
+    /// <summary>Gets the one resource the policy attaches to (<c>targetRef</c>, deprecated for <see cref="TargetRefs"/>); null when not set.</summary>
+    public PolicyTargetReference? TargetRef { get; init; }
+
+    /// <summary>Gets the resources the policy attaches to (<c>targetRefs</c>).</summary>
     public IReadOnlyList<PolicyTargetReference> TargetRefs { get; init; } = [];
+
+    /// <summary>Gets <see cref="TargetRef"/> and <see cref="TargetRefs"/> together, each with its field path.</summary>
+    public IEnumerable<(PolicyTargetReference Target, string Path)> AllTargetRefs =>
+        (TargetRef is null ? Enumerable.Empty<(PolicyTargetReference, string)>() : [(TargetRef, "spec.targetRef")]).Concat(TargetRefs.Select((t, i) => (t, $"spec.targetRefs[{i}]")));
 
     /// <summary>Gets the action as written: <c>ALLOW</c> (the default), <c>DENY</c>, <c>AUDIT</c> or <c>CUSTOM</c>.</summary>
     public string Action { get; init; } = AuthorizationActions.Allow;

@@ -60,9 +60,10 @@ internal static class AuthorizationPolicyValidator
 
     private static void ValidateTarget(AuthorizationPolicySpec spec, Action<string, string> error)
     {
-        if (spec.Selector is not null && spec.TargetRefs.Count > 0)
+        // Istio's validateOneOfSelectorType: selector, targetRef and targetRefs are three ways to say one thing.
+        if ((spec.Selector is null ? 0 : 1) + (spec.TargetRef is null ? 0 : 1) + (spec.TargetRefs.Count > 0 ? 1 : 0) > 1)
         {
-            error("spec.selector", "set only one of selector or targetRefs");
+            error("spec", "set only one of selector, targetRef or targetRefs");
         }
 
         if (spec.Selector is { } selector)
@@ -81,10 +82,8 @@ internal static class AuthorizationPolicyValidator
             }
         }
 
-        for (var i = 0; i < spec.TargetRefs.Count; i++)
+        foreach (var (target, path) in spec.AllTargetRefs)
         {
-            var target = spec.TargetRefs[i];
-            var path = $"spec.targetRefs[{i}]";
             if (target.Name.Length == 0)
             {
                 error($"{path}.name", "is required");

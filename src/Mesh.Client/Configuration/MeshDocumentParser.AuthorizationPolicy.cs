@@ -16,17 +16,11 @@ internal static partial class MeshDocumentParser
 
     private static AuthorizationPolicySpec ReadAuthorizationPolicySpec(MappingReader m)
     {
-        var targetRefs = new List<PolicyTargetReference>();
-        if (m.Object("targetRef", ReadTargetRef) is { } single)
-        {
-            targetRefs.Add(single);
-        }
-
-        targetRefs.AddRange(m.List("targetRefs", ReadTargetRef));
         var spec = new AuthorizationPolicySpec
         {
             Selector = m.Object("selector", s => new WorkloadSelector { MatchLabels = s.StringMap("matchLabels") }),
-            TargetRefs = new ValueList<PolicyTargetReference>([.. targetRefs]),
+            TargetRef = m.Object("targetRef", ReadTargetRef),
+            TargetRefs = m.List("targetRefs", ReadTargetRef),
             Action = m.String("action") ?? AuthorizationActions.Allow,
             Rules = m.List("rules", ReadRule),
             HasProvider = m.Raw("provider") is not null,

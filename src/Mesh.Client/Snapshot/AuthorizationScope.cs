@@ -34,10 +34,10 @@ internal static class AuthorizationScope
         }
 
         var spec = policy.Spec;
-        if (spec.TargetRefs.Count > 0)
+        if (spec.TargetRef is not null || spec.TargetRefs.Count > 0)
         {
             // A reference names a resource of the policy's own namespace.
-            return ns == identity.Namespace && spec.TargetRefs.Any(t => t.Kind == "Service" && t.Name == identity.Service);
+            return ns == identity.Namespace && spec.AllTargetRefs.Any(t => t.Target.Kind == "Service" && t.Target.Name == identity.Service);
         }
 
         return spec.Selector is null || spec.Selector.MatchLabels.All(l => Label(identity, l.Key) == l.Value);

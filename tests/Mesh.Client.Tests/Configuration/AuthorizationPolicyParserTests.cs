@@ -249,7 +249,7 @@ public class AuthorizationPolicyParserTests
 
         string[] expected =
         [
-            "spec.selector",
+            "spec",
             "spec.selector.matchLabels.app",
             "spec.rules[0].from",
             "spec.rules[0].to[0].operation",
@@ -298,8 +298,9 @@ public class AuthorizationPolicyParserTests
     [InlineData("action: REJECT", "spec.action", "'REJECT' is not an action; use ALLOW, DENY or AUDIT")]
     [InlineData("provider: { name: x }", "spec.provider", "must not be set with action ALLOW (only CUSTOM takes a provider); remove it")]
     [InlineData("targetRefs: [{ kind: Service, name: a, namespace: other }]", "spec.targetRefs[0].namespace", "must not be set: a policy can only attach to a resource of its own namespace (Istio's rule)")]
-    [InlineData("targetRef: { group: gateway.networking.k8s.io, kind: Gateway, name: gw }", "spec.targetRefs[0].kind", "Gateway is not supported by Mesh as a target: a proxyless mesh has no gateway proxy; attach the policy to a Service or use a selector")]
+    [InlineData("targetRef: { group: gateway.networking.k8s.io, kind: Gateway, name: gw }", "spec.targetRef.kind", "Gateway is not supported by Mesh as a target: a proxyless mesh has no gateway proxy; attach the policy to a Service or use a selector")]
     [InlineData("targetRefs: [{ kind: Deployment, name: a }]", "spec.targetRefs[0].kind", "'/Deployment' is not a target kind; use kind Service (group \"\")")]
+    [InlineData("targetRef: { kind: Service, name: a }\ntargetRefs: [{ kind: Service, name: b }]", "spec", "set only one of selector, targetRef or targetRefs")]
     [InlineData("rules: [{ to: [{ operation: { methods: [GET] } }], when: [{ key: 'request.headers[x-user]', values: [] }] }]", "spec.rules[0].when[0]", "set at least one of values or notValues for key 'request.headers[x-user]'")]
     [InlineData("rules: [{ from: [{}] }]", "spec.rules[0].from[0].source", "is required: an entry without it would match every request; remove the entry or fill it in")]
     [InlineData("rules: [{ to: [{ operation: { hosts: [a], bogus: 1 } }] }]", "spec.rules[0].to[0].operation.bogus", "unknown field 'bogus'; check the spelling against Istio's API reference (line 5)")]

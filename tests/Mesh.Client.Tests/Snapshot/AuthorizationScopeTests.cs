@@ -19,6 +19,7 @@ public class AuthorizationScopeTests
     [InlineData("namespace: default", "targetRefs: [{ kind: Service, name: reviews }]", true)]
     [InlineData("namespace: default", "targetRefs: [{ kind: Service, group: '', name: ratings }]", false)]
     [InlineData("namespace: istio-system", "targetRefs: [{ kind: Service, name: reviews }]", false)]
+    [InlineData("namespace: default", "targetRef: { kind: Service, name: reviews }", true)]
     public void Select_PolicyScope_AppliesAsIstioScopesIt(string ns, string target, bool applies)
     {
         var yaml = $"apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {{ name: p, {ns} }}\nspec:\n  {target}\n  rules: [{{}}]";
