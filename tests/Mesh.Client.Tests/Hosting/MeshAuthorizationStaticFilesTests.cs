@@ -16,7 +16,7 @@ public sealed class MeshAuthorizationStaticFilesTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public async Task StaticFiles_BookinfoProductPageViewer_AllowsGetAndDeniesPostWithoutIdentity()
+    public async Task StaticFiles_BookinfoProductPageViewer_AllowsGetAndDeniesPostAndHeadWithoutIdentity()
     {
         foreach (var name in (string[])["allow-nothing", "productpage-viewer"])
         {
@@ -36,9 +36,12 @@ public sealed class MeshAuthorizationStaticFilesTests : IDisposable
 
         using var get = await client.GetAsync(new Uri("/productpage", UriKind.Relative), TestContext.Current.CancellationToken);
         using var post = await client.PostAsync(new Uri("/productpage", UriKind.Relative), new StringContent(""), TestContext.Current.CancellationToken);
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri("/productpage", UriKind.Relative)), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
         Assert.Equal("RBAC: access denied", await post.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.Forbidden, head.StatusCode);
+        Assert.Equal(19, head.Content.Headers.ContentLength);
     }
 }
