@@ -68,9 +68,10 @@ public sealed class BookinfoApp : IAsyncDisposable
             for (var i = 0; i < Topology.Length; i++)
             {
                 var (service, version) = Topology[i];
-                var app = Build(service, version, ports[i], service == "ratings" ? ratingsGrpcPort : null, registry, options);
+                int? grpcPort = service == "ratings" ? ratingsGrpcPort : null;
+                var app = Build(service, version, ports[i], grpcPort, registry, options);
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                instances.Add(new BookinfoInstance(service, version, ports[i], app));
+                instances.Add(new BookinfoInstance(service, version, ports[i], app, grpcPort));
             }
         }
         catch
