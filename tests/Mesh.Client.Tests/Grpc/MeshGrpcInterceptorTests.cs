@@ -213,6 +213,24 @@ public sealed class MeshGrpcInterceptorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retry_UnaryRetried_StatusTrailersAndHeadersAreTheLastAttempts()
+    {
+        await using var mesh = GrpcMesh.Start(Rule(), _a, _b);
+        await ConnectAsync(mesh);
+        _a.FailNext(StatusCode.Unavailable);
+        _b.FailNext(StatusCode.Unavailable);
+
+        using var call = mesh.Client.SayAsync(new EchoRequest { Text = "m" }, cancellationToken: Ct);
+        await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        Assert.Equal(3, _a.Calls + _b.Calls);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.NotNull(call.GetTrailers());
+        Assert.Same(headers, await call.ResponseHeadersAsync);
+    }
+
+    [Fact]
     public async Task Retry_ServerStreamingFailsBeforeTheFirstMessage_Retried()
     {
         await using var mesh = GrpcMesh.Start(Rule(), _a, _b);
