@@ -248,6 +248,8 @@ public sealed class MeshGrpcInterceptorTests : IAsyncLifetime
         Assert.Equal(["m 0", "m 1", "m 2"], texts);
         Assert.Equal(3, _a.Calls + _b.Calls);
         Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.NotNull(call.GetTrailers());
+        Assert.Same(await call.ResponseHeadersAsync, await call.ResponseHeadersAsync);
     }
 
     /// <summary>Connects to both backends, then forgets the warm-up call: a retry's pick is then exact (round robin alternates).</summary>
