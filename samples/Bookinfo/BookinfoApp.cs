@@ -40,7 +40,9 @@ public sealed class BookinfoApp : IAsyncDisposable
     /// <exception cref="BookinfoPortInUseException">productpage's port is taken.</exception>
     public static async Task<BookinfoApp> StartAsync(BookinfoOptions options, CancellationToken cancellationToken = default)
     {
-        var ports = PickPorts(options.ProductPagePort, Topology.Length);
+        // One port per instance, and one more: ratings' gRPC port (Kestrel serves HTTP/1.1 and cleartext HTTP/2 on separate ports).
+        var ports = PickPorts(options.ProductPagePort, Topology.Length + 1);
+        var ratingsGrpcPort = ports[^1];
         var registry = new Dictionary<string, string?>();
         var perService = new Dictionary<string, int>();
         for (var i = 0; i < Topology.Length; i++)
@@ -51,6 +53,13 @@ public sealed class BookinfoApp : IAsyncDisposable
             registry[$"{prefix}:Address"] = "127.0.0.1";
             registry[$"{prefix}:Port"] = ports[i].ToString(CultureInfo.InvariantCulture);
             registry[$"{prefix}:Labels:version"] = version;
+            if (service == "ratings")
+            {
+                // As a Kubernetes Service's ports: http 9080 (the instance's main port), grpc-ratings 9090.
+                registry[$"{prefix}:Ports:0:Name"] = Ratings.GrpcPortName;
+                registry[$"{prefix}:Ports:0:Port"] = Ratings.GrpcServicePort.ToString(CultureInfo.InvariantCulture);
+                registry[$"{prefix}:Ports:0:TargetPort"] = ratingsGrpcPort.ToString(CultureInfo.InvariantCulture);
+            }
         }
 
         var instances = new List<BookinfoInstance>();
@@ -59,9 +68,10 @@ public sealed class BookinfoApp : IAsyncDisposable
             for (var i = 0; i < Topology.Length; i++)
             {
                 var (service, version) = Topology[i];
-                var app = Build(service, version, ports[i], registry, options);
+                int? grpcPort = service == "ratings" ? ratingsGrpcPort : null;
+                var app = Build(service, version, ports[i], grpcPort, registry, options);
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                instances.Add(new BookinfoInstance(service, version, ports[i], app));
+                instances.Add(new BookinfoInstance(service, version, ports[i], app, grpcPort));
             }
         }
         catch
@@ -77,7 +87,7 @@ public sealed class BookinfoApp : IAsyncDisposable
         return new BookinfoApp(instances);
     }
 
-    private static WebApplication Build(string service, string version, int port, Dictionary<string, string?> registry, BookinfoOptions options)
+    private static WebApplication Build(string service, string version, int port, int? grpcPort, Dictionary<string, string?> registry, BookinfoOptions options)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = $"bookinfo-{service}-{version}", ContentRootPath = AppContext.BaseDirectory });
         if (options.Registry == "consul")
@@ -89,6 +99,17 @@ public sealed class BookinfoApp : IAsyncDisposable
                 ["Mesh:Consul:CheckInterval"] = options.ConsulCheckInterval.ToString("c", CultureInfo.InvariantCulture),
                 ["Mesh:Consul:SnapshotPath"] = Path.Combine(options.StateDirectory, $"{service}-{version}.json"),
             });
+            if (grpcPort is { } registered)
+            {
+                // Consul registers one port per instance: the main one, and the gRPC port as Meta port-grpc-ratings = 9090:<port>.
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Mesh:Consul:RegisterPort"] = port.ToString(CultureInfo.InvariantCulture),
+                    ["Mesh:Consul:RegisterPorts:0:Name"] = Ratings.GrpcPortName,
+                    ["Mesh:Consul:RegisterPorts:0:Port"] = Ratings.GrpcServicePort.ToString(CultureInfo.InvariantCulture),
+                    ["Mesh:Consul:RegisterPorts:0:TargetPort"] = registered.ToString(CultureInfo.InvariantCulture),
+                });
+            }
         }
         else
         {
@@ -107,9 +128,27 @@ public sealed class BookinfoApp : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port);
+            if (grpcPort is { } grpc)
+            {
+                // gRPC needs HTTP/2; without TLS, Kestrel speaks it only on a port that speaks nothing else.
+                k.Listen(IPAddress.Loopback, grpc, o => o.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+            }
+        });
         builder.Services.AddMesh();
         builder.Services.ConfigureHttpClientDefaults(b => b.AddMesh());
+        if (service == "ratings")
+        {
+            builder.Services.AddGrpc();
+            builder.Services.AddSingleton<RatingsCalls>();
+        }
+
+        if (service == "reviews" && options.RatingsProtocol == BookinfoOptions.Grpc)
+        {
+            Reviews.AddRatingsGrpcClient(builder.Services);
+        }
 
         var app = builder.Build();
         app.MapGet("/health", () => Results.Ok(new { status = "Healthy", service, version }));
@@ -122,7 +161,7 @@ public sealed class BookinfoApp : IAsyncDisposable
                 Details.Map(app);
                 break;
             case "reviews":
-                Reviews.Map(app, version);
+                Reviews.Map(app, version, options.RatingsProtocol);
                 break;
             case "ratings":
                 Ratings.Map(app);

@@ -3,6 +3,12 @@ namespace Bookinfo;
 /// <summary>How to start Bookinfo.</summary>
 public sealed class BookinfoOptions
 {
+    /// <summary>The value of <see cref="RatingsProtocol"/> for reviews' calls to ratings' HTTP API.</summary>
+    public const string Http = "http";
+
+    /// <summary>The value of <see cref="RatingsProtocol"/> for reviews' calls to ratings' gRPC API.</summary>
+    public const string Grpc = "grpc";
+
     /// <summary>Gets or sets productpage's port; 0 picks a free one.</summary>
     public int ProductPagePort { get; set; } = 9080;
 
@@ -24,13 +30,20 @@ public sealed class BookinfoOptions
     /// </summary>
     public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), $"bookinfo-mesh-state-{Environment.ProcessId}");
 
+    /// <summary>
+    /// Gets or sets how reviews v2 and v3 call ratings: <see cref="Http"/> (<c>GET http://ratings:9080/ratings/{id}</c>) or
+    /// <see cref="Grpc"/> (<c>bookinfo.ratings.v1.Ratings/GetRatings</c> on <c>http://ratings:9090</c>, a mesh channel).
+    /// ratings serves both either way.
+    /// </summary>
+    public string RatingsProtocol { get; set; } = Http;
+
     /// <summary>Gets or sets a value indicating whether <c>--help</c> was asked for: print <see cref="Usage"/> and start nothing.</summary>
     public bool Help { get; set; }
 
     /// <summary>Gets or sets the minimum log level of the services.</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Warning;
 
-    /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--registry R</c>, <c>--consul ADDR</c>, <c>--verbose</c>, <c>--help</c>.</summary>
+    /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--registry R</c>, <c>--consul ADDR</c>, <c>--ratings-protocol P</c>, <c>--verbose</c>, <c>--help</c>.</summary>
     public static BookinfoOptions Parse(string[] args)
     {
         var options = new BookinfoOptions();
@@ -47,6 +60,9 @@ public sealed class BookinfoOptions
                     break;
                 case "--registry" when i + 1 < args.Length && args[i + 1] is "static" or "consul":
                     options.Registry = args[++i];
+                    break;
+                case "--ratings-protocol" when i + 1 < args.Length && args[i + 1] is Http or Grpc:
+                    options.RatingsProtocol = args[++i];
                     break;
                 case "--consul" when i + 1 < args.Length:
                     options.ConsulAddress = args[++i];
@@ -76,13 +92,16 @@ public sealed class BookinfoOptions
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
-        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul] [--consul ADDR] [--verbose] [--help]
+        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul] [--consul ADDR] [--ratings-protocol http|grpc] [--verbose] [--help]
           --port N          productpage's port (default 9080; 0 picks a free one)
           --config-dir DIR  the *.yaml files in DIR are the mesh config, reloaded when they change
                             (without it: no rules, round robin over reviews v1, v2 and v3)
           --registry R      static (default): instances wired in-process, config from --config-dir;
                             consul: every instance registers in Consul and reads config from its KV
           --consul ADDR     Consul's HTTP address (default: CONSUL_HTTP_ADDR, else 127.0.0.1:8500)
+          --ratings-protocol P
+                            how reviews v2 and v3 call ratings: http (default; http://ratings:9080) or
+                            grpc (bookinfo.ratings.v1.Ratings on http://ratings:9090, ratings' gRPC port)
           --verbose         log mesh activity (config applied, routing failures); errors are always logged
           --help            print this and exit
         exit codes: 0 stopped with Ctrl+C or SIGTERM, 1 could not start (--port in use), 2 bad arguments

@@ -42,7 +42,9 @@ internal static class BookinfoProgram
         {
             foreach (var instance in app.Instances)
             {
-                stdout.WriteLine($"{instance.InstanceId,-24} http://127.0.0.1:{instance.Port}");
+                stdout.WriteLine(instance.GrpcPort is { } grpc
+                    ? $"{instance.InstanceId,-24} http://127.0.0.1:{instance.Port} (gRPC: 127.0.0.1:{grpc}, service port {Ratings.GrpcServicePort})"
+                    : $"{instance.InstanceId,-24} http://127.0.0.1:{instance.Port}");
             }
 
             stdout.WriteLine();
@@ -52,6 +54,9 @@ internal static class BookinfoProgram
                 : options.ConfigDirectory is null
                     ? "No mesh config: reviews round robins over v1, v2 and v3. Start with --config-dir DIR to route."
                     : $"Mesh config: *.yaml in {Path.GetFullPath(options.ConfigDirectory)} (reloaded on change).");
+            stdout.WriteLine(options.RatingsProtocol == BookinfoOptions.Grpc
+                ? $"reviews v2 and v3 call ratings over gRPC (http://ratings:{Ratings.GrpcServicePort}, bookinfo.ratings.v1.Ratings)."
+                : "reviews v2 and v3 call ratings over HTTP (http://ratings:9080); --ratings-protocol grpc for gRPC.");
             stdout.WriteLine("Press Ctrl+C to stop.");
 
             // Each host's console lifetime takes SIGTERM (kill, docker stop) and only asks its host to stop:

@@ -1,3 +1,5 @@
+using Grpc.Core;
+
 namespace Bookinfo;
 
 /// <summary>The headers Bookinfo's services pass along on their calls, as Istio's do (the user and trace context).</summary>
@@ -16,5 +18,26 @@ internal static class Headers
                 outgoing.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }
         }
+    }
+
+    /// <summary>The same headers as gRPC metadata, for a call to a gRPC API.</summary>
+    public static Metadata ToMetadata(HttpRequest incoming)
+    {
+        var metadata = new Metadata();
+        foreach (var name in Forwarded)
+        {
+            if (incoming.Headers.TryGetValue(name, out var values))
+            {
+                foreach (var value in values)
+                {
+                    if (value is not null)
+                    {
+                        metadata.Add(name, value);
+                    }
+                }
+            }
+        }
+
+        return metadata;
     }
 }

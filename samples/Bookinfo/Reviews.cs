@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Bookinfo.RatingsV1;
+using Grpc.Core;
 using Mesh.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -25,13 +27,19 @@ internal static class Reviews
     /// </summary>
     public static TimeSpan RatingsTimeout(string color) => color == "black" ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(2.5);
 
-    public static void Map(WebApplication app, string version)
+    /// <summary>Adds reviews' client of ratings' gRPC API, a mesh channel to <c>http://ratings:9090</c>: the mesh sends each call to ratings' gRPC port.</summary>
+    public static void AddRatingsGrpcClient(IServiceCollection services) =>
+        services.AddGrpcClient<RatingsV1.Ratings.RatingsClient>(o => o.Address = new Uri($"http://ratings:{Bookinfo.Ratings.GrpcServicePort}")).AddMesh();
+
+    public static void Map(WebApplication app, string version, string ratingsProtocol)
     {
         app.Services.GetRequiredService<IHttpClientFactory>();
-        app.MapGet("/reviews/{id:int}", async (int id, HttpRequest request, IHttpClientFactory clients, IOptions<MeshOptions> mesh, CancellationToken cancellationToken) =>
+        app.MapGet("/reviews/{id:int}", async (int id, HttpRequest request, IServiceProvider services, IOptions<MeshOptions> mesh, CancellationToken cancellationToken) =>
         {
             var color = version switch { "v2" => "black", "v3" => "red", _ => null };
-            var ratings = color is null ? null : await GetRatingsAsync(clients, id, color, request, cancellationToken);
+            var ratings = color is null ? null
+                : ratingsProtocol == BookinfoOptions.Grpc ? await GetRatingsOverGrpcAsync(services.GetRequiredService<RatingsV1.Ratings.RatingsClient>(), id, color, request, cancellationToken)
+                : await GetRatingsAsync(services.GetRequiredService<IHttpClientFactory>(), id, color, request, cancellationToken);
 
             // As Istio's reviews: each review shows its stars, or the error when ratings gave none for its reviewer.
             var reviews = Texts.Select(t => new Review(
@@ -61,6 +69,26 @@ internal static class Reviews
         {
             // Failed, timed out, or not the JSON expected. When productpage gave up on this request
             // (cancellationToken), the cancellation propagates: there is no one left to answer.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Calls ratings' gRPC API with this version's timeout as the call's deadline, and the forwarded headers as metadata
+    /// (<c>end-user</c>, so Istio's ratings rules match it); null when the call fails, a fault abort's status too.
+    /// </summary>
+    private static async Task<RatingsResponse?> GetRatingsOverGrpcAsync(RatingsV1.Ratings.RatingsClient client, int id, string color, HttpRequest incoming, CancellationToken cancellationToken)
+    {
+        var deadline = TimeProvider.System.GetUtcNow().UtcDateTime + RatingsTimeout(color);
+        try
+        {
+            var response = await client.GetRatingsAsync(new GetRatingsRequest { ProductId = id }, Headers.ToMetadata(incoming), deadline, cancellationToken);
+            return new RatingsResponse(response.Id, new Dictionary<string, int>(response.Ratings));
+        }
+        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Failed (UNAVAILABLE, a fault's status) or past the deadline (DEADLINE_EXCEEDED). When productpage gave up
+            // on this request (cancellationToken), the cancellation propagates, as over HTTP.
             return null;
         }
     }

@@ -36,11 +36,26 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
     /// <summary>Gets a client that keeps cookies, as a browser would.</summary>
     public HttpClient Browser { get; }
 
-    public static async Task<BookinfoHarness> StartAsync()
+    /// <summary>Starts Bookinfo; reviews calls ratings over <paramref name="ratingsProtocol"/> (<c>http</c> or <c>grpc</c>).</summary>
+    public static async Task<BookinfoHarness> StartAsync(string ratingsProtocol = BookinfoOptions.Http)
     {
         var directory = Directory.CreateTempSubdirectory("bookinfo-config-").FullName;
-        var app = await BookinfoApp.StartAsync(new BookinfoOptions { ProductPagePort = 0, ConfigDirectory = directory }, TestContext.Current.CancellationToken);
+        var app = await BookinfoApp.StartAsync(
+            new BookinfoOptions { ProductPagePort = 0, ConfigDirectory = directory, RatingsProtocol = ratingsProtocol },
+            TestContext.Current.CancellationToken);
         return new BookinfoHarness(app, directory);
+    }
+
+    /// <summary>Gets the calls ratings answered, by protocol.</summary>
+    public RatingsCalls RatingsCalls => App.Instances.Single(i => i.Service == "ratings").App.Services.GetRequiredService<RatingsCalls>();
+
+    /// <summary>For the next test of a class fixture: no config (every service applied the empty directory), signed out.</summary>
+    public async Task ResetAsync()
+    {
+        DeleteStale([]);
+        _applied.Clear();
+        await WaitForAppliedAsync([], "the empty config directory");
+        await LogoutAsync();
     }
 
     public static string NetworkingFile(string name)

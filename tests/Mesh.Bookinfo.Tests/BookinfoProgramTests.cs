@@ -52,4 +52,26 @@ public sealed class BookinfoProgramTests
         Assert.Equal("", stdout.ToString());
         Assert.StartsWith("unknown or incomplete argument '--prot'.", stderr.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(new string[0], "http")]
+    [InlineData(new[] { "--ratings-protocol", "grpc" }, "grpc")]
+    [InlineData(new[] { "--ratings-protocol", "http" }, "http")]
+    public void Parse_RatingsProtocol(string[] args, string expected)
+    {
+        Assert.Equal(expected, BookinfoOptions.Parse(args).RatingsProtocol);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnknownRatingsProtocol_PrintsUsageToStderrAndExitsTwo()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await BookinfoProgram.RunAsync(["--ratings-protocol", "tcp"], stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("unknown or incomplete argument '--ratings-protocol'.", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--ratings-protocol P", stderr.ToString(), StringComparison.Ordinal);
+    }
 }

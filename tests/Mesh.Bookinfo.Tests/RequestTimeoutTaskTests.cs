@@ -1,7 +1,12 @@
+using Bookinfo;
+
 namespace Mesh.Bookinfo.Tests;
 
-/// <summary>Istio's request timeouts task against Bookinfo in-process, and what the user sees on the page.</summary>
-public sealed class RequestTimeoutTaskTests
+/// <summary>
+/// Istio's request timeouts task against Bookinfo in-process, and what the user sees on the page, with reviews
+/// calling ratings over HTTP and over gRPC (the task's 2 s delay is then on the gRPC call).
+/// </summary>
+public sealed class RequestTimeoutTaskTests(BookinfoFixture fixture) : IClassFixture<BookinfoFixture>
 {
     private const string TimeoutFile = "virtual-service-reviews-timeout.yaml";
     private const string TimeoutLine = "    timeout: 0.5s\n";
@@ -12,10 +17,12 @@ public sealed class RequestTimeoutTaskTests
     /// 1 s, not 0.5 s, as Istio's task explains, since productpage calls reviews twice. The mesh's
     /// timeout answers 504 each time, and its default retry policy does not retry it.
     /// </summary>
-    [Fact]
-    public async Task Timeout_PageShowsReviewsUnavailableAfterAboutOneSecond_InsteadOfStarsAfterTwo()
+    [Theory]
+    [InlineData(BookinfoOptions.Http)]
+    [InlineData(BookinfoOptions.Grpc)]
+    public async Task Timeout_PageShowsReviewsUnavailableAfterAboutOneSecond_InsteadOfStarsAfterTwo(string ratingsProtocol)
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(ratingsProtocol);
         await bookinfo.WarmUpAsync();
         await bookinfo.KubectlApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml");
         var text = await File.ReadAllTextAsync(BookinfoHarness.NetworkingFile(TimeoutFile), TestContext.Current.CancellationToken);

@@ -1,16 +1,17 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Bookinfo;
 
 namespace Mesh.Bookinfo.Tests;
 
-/// <summary>Istio's request-routing walkthrough, file by file, against Bookinfo in-process.</summary>
-public sealed class WalkthroughTests
+/// <summary>Istio's request-routing walkthrough, file by file, against Bookinfo in-process (one Bookinfo per ratings protocol for the class).</summary>
+public sealed class WalkthroughTests(BookinfoFixture fixture) : IClassFixture<BookinfoFixture>
 {
     [Fact]
     public async Task NoRules_RoundRobinsOverEveryReviewsVersion()
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(BookinfoOptions.Http);
 
         var served = await bookinfo.LoadPagesAsync(30);
 
@@ -21,7 +22,7 @@ public sealed class WalkthroughTests
     [Fact]
     public async Task AllV1_EveryPageShowsV1()
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(BookinfoOptions.Http);
         await bookinfo.ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml");
 
         var served = await bookinfo.LoadPagesAsync(50);
@@ -32,7 +33,7 @@ public sealed class WalkthroughTests
     [Fact]
     public async Task Reviews50V3_SplitsBetweenV1AndV3()
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(BookinfoOptions.Http);
         await bookinfo.ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml");
         await bookinfo.ApplyAsync("destination-rule-all.yaml", "virtual-service-reviews-50-v3.yaml");
 
@@ -49,7 +50,7 @@ public sealed class WalkthroughTests
     [InlineData("virtual-service-reviews-80-20.yaml", "v1", 80, "v2")]
     public async Task WeightedFiles_SplitByTheirWeights(string file, string major, int majorPercent, string minor)
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(BookinfoOptions.Http);
         await bookinfo.ApplyAsync("destination-rule-all.yaml", file);
 
         var served = await bookinfo.LoadPagesAsync(200);
@@ -61,7 +62,7 @@ public sealed class WalkthroughTests
     [Fact]
     public async Task ReviewsV3_EveryPageShowsRedStars()
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(BookinfoOptions.Http);
         await bookinfo.ApplyAsync("destination-rule-all.yaml", "virtual-service-reviews-v3.yaml");
 
         for (var i = 0; i < 10; i++)
@@ -76,7 +77,7 @@ public sealed class WalkthroughTests
     [Fact]
     public async Task TestV2_JasonSeesV2AndEveryoneElseV1()
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(BookinfoOptions.Http);
         await bookinfo.ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml");
         await bookinfo.ApplyAsync("destination-rule-all.yaml", "virtual-service-reviews-test-v2.yaml");
 
@@ -95,31 +96,38 @@ public sealed class WalkthroughTests
         Assert.Equal(new Dictionary<string, int> { ["v1"] = 20 }, await bookinfo.LoadPagesAsync(20));
     }
 
-    [Fact]
-    public async Task JasonV2V3_JasonSeesV2AndEveryoneElseV3()
+    [Theory]
+    [InlineData(BookinfoOptions.Http)]
+    [InlineData(BookinfoOptions.Grpc)]
+    public async Task JasonV2V3_JasonSeesV2AndEveryoneElseV3(string ratingsProtocol)
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(ratingsProtocol);
         await bookinfo.ApplyAsync("destination-rule-all.yaml", "virtual-service-reviews-jason-v2-v3.yaml");
 
         Assert.Equal(new Dictionary<string, int> { ["v3"] = 20 }, await bookinfo.LoadPagesAsync(20));
+        Assert.EndsWith("Reviewer1 ★★★★★", BookinfoHarness.ReviewText(await bookinfo.GetPageAsync(), 0), StringComparison.Ordinal);
         await bookinfo.LoginAsync("jason");
         Assert.Equal(new Dictionary<string, int> { ["v2"] = 20 }, await bookinfo.LoadPagesAsync(20));
+        var page = await bookinfo.GetPageAsync();
+        Assert.EndsWith("Reviewer2 ★★★★☆", BookinfoHarness.ReviewText(page, 1), StringComparison.Ordinal);
+        Assert.Contains("class=\"stars-black\"", page, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task BadDocument_IsRejectedAndRoutingStaysAsItWas()
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(BookinfoOptions.Http);
         await bookinfo.ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml");
         var productpage = BookinfoHarness.Provider(bookinfo.App.ProductPage);
         var version = productpage.Current.Version;
+        var rejected = productpage.RejectedUpdates;
 
         // Istio's test-v2 file with a stray dot in a subset name.
         var text = await File.ReadAllTextAsync(BookinfoHarness.NetworkingFile("virtual-service-reviews-test-v2.yaml"), TestContext.Current.CancellationToken);
         var bad = text.Replace("subset: v1", "subset: v1.", StringComparison.Ordinal);
         Assert.NotEqual(text, bad);
         bookinfo.WriteAtomically("virtual-service-all-v1.yaml", bad);
-        await BookinfoHarness.WaitForAsync(() => productpage.RejectedUpdates > 0, "productpage to reject the document with subset 'v1.'");
+        await BookinfoHarness.WaitForAsync(() => productpage.RejectedUpdates > rejected, "productpage to reject the document with subset 'v1.'");
 
         var error = Assert.Single(productpage.LastRejection!.Errors);
         Assert.Contains("VirtualService", error.Document, StringComparison.Ordinal);
@@ -134,7 +142,7 @@ public sealed class WalkthroughTests
     [Fact]
     public async Task ReviewsApi_ReturnsTheReviewsAndTheServingInstance()
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(BookinfoOptions.Http);
         await bookinfo.ApplyAsync("destination-rule-all.yaml", "virtual-service-reviews-v3.yaml");
 
         using var response = await bookinfo.Browser.GetAsync("api/v1/products/0/reviews", TestContext.Current.CancellationToken);
@@ -152,7 +160,7 @@ public sealed class WalkthroughTests
     [Fact]
     public async Task ProductPage_ShowsDetailsFromTheDetailsService()
     {
-        await using var bookinfo = await BookinfoHarness.StartAsync();
+        var bookinfo = await fixture.GetAsync(BookinfoOptions.Http);
 
         var page = await bookinfo.GetPageAsync();
 

@@ -70,13 +70,16 @@ internal sealed class GrpcAttempts
     }
 
     /// <summary>Starts an attempt with these attempts in scope: the call captures them when it starts; the caller's context is left as it was.</summary>
-    public T Start<T>(Func<T> start)
+    public T Start<T>(Func<T> start) => Start(start, static s => s());
+
+    /// <summary>As <see cref="Start{T}(Func{T})"/>, with the state passed to <paramref name="start"/> (a static lambda allocates no closure).</summary>
+    public T Start<TState, T>(TState state, Func<TState, T> start)
     {
         var outer = CurrentAttempts.Value;
         CurrentAttempts.Value = this;
         try
         {
-            return start();
+            return start(state);
         }
         finally
         {

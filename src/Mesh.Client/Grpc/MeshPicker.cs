@@ -108,7 +108,7 @@ internal sealed class MeshPicker : SubchannelPicker
                 return Unavailable("no_healthy_upstream: every destination of the route has weight 0");
             }
 
-            target = chosen;
+            target = chosen.ForPort(_target.Uri);
             if (target.Cluster.IsCold)
             {
                 // The resolver is loading the cluster's instances; it publishes when they are in, and the balancer makes a new picker.

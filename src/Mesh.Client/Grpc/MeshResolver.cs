@@ -77,7 +77,7 @@ internal sealed partial class MeshResolver : Resolver
             {
                 foreach (var target in route.AllTargets)
                 {
-                    var cluster = target.Cluster;
+                    var cluster = target.ForPort(_target.Uri).Cluster;
                     if (cluster.IsCold)
                     {
                         cold.Add(cluster);

@@ -12,6 +12,13 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
     where TRequest : class
     where TResponse : class
 {
+    // The call's accessors as static delegates over the call itself (AsyncServerStreamingCall's state overload): no
+    // delegates per call, and the headers task is made only when the caller asks for it.
+    private static readonly Func<object, Task<Metadata>> GetHeaders = static s => ((RetryingServerStreamingCall<TRequest, TResponse>)s).Headers;
+    private static readonly Func<object, Status> GetStatus = static s => ((RetryingServerStreamingCall<TRequest, TResponse>)s).Status();
+    private static readonly Func<object, Metadata> GetTrailers = static s => ((RetryingServerStreamingCall<TRequest, TResponse>)s).Trailers();
+    private static readonly Action<object> DisposeCall = static s => ((RetryingServerStreamingCall<TRequest, TResponse>)s).Dispose();
+
     private readonly GrpcCallPlan _plan;
     private readonly TRequest _request;
     private readonly ClientInterceptorContext<TRequest, TResponse> _context;
@@ -19,6 +26,7 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
     private readonly Task _started;
     private readonly GrpcAttempts _attempts = new();
     private AsyncServerStreamingCall<TResponse>? _current;
+    private Task<Metadata>? _headers;
     private DateTime? _attemptDeadline;
     private bool _delivered;
     private int _retries;
@@ -44,7 +52,10 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
 
     public TResponse Current => (Volatile.Read(ref _current) ?? throw new InvalidOperationException("The call has not started.")).ResponseStream.Current;
 
-    public AsyncServerStreamingCall<TResponse> ToCall() => new(this, HeadersAsync(), GetStatus, GetTrailers, Dispose);
+    public AsyncServerStreamingCall<TResponse> ToCall() => new(this, GetHeaders, GetStatus, GetTrailers, DisposeCall, this);
+
+    /// <summary>Gets the current attempt's response headers; made on first use (a benign race may make two).</summary>
+    private Task<Metadata> Headers => Volatile.Read(ref _headers) ?? (_headers = HeadersAsync());
 
     public async Task<bool> MoveNext(CancellationToken cancellationToken)
     {
@@ -87,8 +98,11 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
     private void StartAttempt()
     {
         var options = _plan.ForAttempt(out _attemptDeadline);
-        Volatile.Write(ref _current, _attempts.Start(() => _continuation(_request, new ClientInterceptorContext<TRequest, TResponse>(_context.Method, _context.Host, options))));
+        Volatile.Write(ref _current, _attempts.Start((Call: this, Options: options), static s => s.Call.Start(s.Options)));
     }
+
+    private AsyncServerStreamingCall<TResponse> Start(CallOptions options) =>
+        _continuation(_request, new ClientInterceptorContext<TRequest, TResponse>(_context.Method, _context.Host, options));
 
     private async Task<Metadata> HeadersAsync()
     {
@@ -96,9 +110,9 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
         return await Volatile.Read(ref _current)!.ResponseHeadersAsync.ConfigureAwait(false);
     }
 
-    private Status GetStatus() => (Volatile.Read(ref _current) ?? throw new InvalidOperationException("Unable to get the status: the call has not started.")).GetStatus();
+    private Status Status() => (Volatile.Read(ref _current) ?? throw new InvalidOperationException("Unable to get the status: the call has not started.")).GetStatus();
 
-    private Metadata GetTrailers() => (Volatile.Read(ref _current) ?? throw new InvalidOperationException("Unable to get the trailers: the call has not started.")).GetTrailers();
+    private Metadata Trailers() => (Volatile.Read(ref _current) ?? throw new InvalidOperationException("Unable to get the trailers: the call has not started.")).GetTrailers();
 
     /// <summary>Gives the retries held back; true, so it can run in an exception filter.</summary>
     private bool Release()

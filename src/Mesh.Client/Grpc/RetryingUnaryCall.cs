@@ -12,12 +12,20 @@ internal sealed class RetryingUnaryCall<TRequest, TResponse>
     where TRequest : class
     where TResponse : class
 {
+    // The call's accessors as static delegates over the call itself (AsyncUnaryCall's state overload): no delegates per call,
+    // and the headers task is made only when the caller asks for it.
+    private static readonly Func<object, Task<Metadata>> GetHeaders = static s => ((RetryingUnaryCall<TRequest, TResponse>)s).Headers;
+    private static readonly Func<object, Status> GetStatus = static s => ((RetryingUnaryCall<TRequest, TResponse>)s).Current.GetStatus();
+    private static readonly Func<object, Metadata> GetTrailers = static s => ((RetryingUnaryCall<TRequest, TResponse>)s).Current.GetTrailers();
+    private static readonly Action<object> DisposeCall = static s => ((RetryingUnaryCall<TRequest, TResponse>)s).Dispose();
+
     private readonly GrpcCallPlan _plan;
     private readonly TRequest _request;
     private readonly ClientInterceptorContext<TRequest, TResponse> _context;
     private readonly Interceptor.AsyncUnaryCallContinuation<TRequest, TResponse> _continuation;
     private readonly GrpcAttempts _attempts = new();
     private AsyncUnaryCall<TResponse>? _current;
+    private Task<Metadata>? _headers;
     private volatile bool _disposed;
 
     public RetryingUnaryCall(GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, Interceptor.AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
@@ -31,13 +39,40 @@ internal sealed class RetryingUnaryCall<TRequest, TResponse>
 
     public Task<TResponse> ResponseAsync { get; }
 
-    public AsyncUnaryCall<TResponse> ToCall() => new(ResponseAsync, HeadersAsync(), GetStatus, GetTrailers, Dispose);
+    public AsyncUnaryCall<TResponse> ToCall() => new(ResponseAsync, GetHeaders, GetStatus, GetTrailers, DisposeCall, this);
+
+    /// <summary>Gets the last attempt's response headers, once the call completed; made on first use (a benign race may make two).</summary>
+    private Task<Metadata> Headers => Volatile.Read(ref _headers) ?? (_headers = HeadersAsync());
 
     private async Task<TResponse> RunAsync()
     {
         try
         {
-            return await AttemptAsync().ConfigureAwait(false);
+            if (_plan.RollFaultDelay() is var delay && delay > TimeSpan.Zero)
+            {
+                await _plan.DelayAsync(delay).ConfigureAwait(false);
+            }
+
+            for (var retries = 0; ; retries++)
+            {
+                var options = _plan.ForAttempt(out var attemptDeadline);
+                var call = _attempts.Start((Call: this, Options: options), static s => s.Call.Start(s.Options));
+                Volatile.Write(ref _current, call);
+                try
+                {
+                    return await call.ResponseAsync.ConfigureAwait(false);
+                }
+                catch (RpcException ex) when (!_disposed && _plan.ShouldRetry(ex, retries, attemptDeadline, _attempts))
+                {
+                    call.Dispose();
+                }
+                catch (RpcException ex) when (MeshGrpcFailures.WithReason(ex) is { } named)
+                {
+                    throw named;
+                }
+
+                await _plan.BackoffAsync(retries).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -45,34 +80,8 @@ internal sealed class RetryingUnaryCall<TRequest, TResponse>
         }
     }
 
-    private async Task<TResponse> AttemptAsync()
-    {
-        if (_plan.RollFaultDelay() is var delay && delay > TimeSpan.Zero)
-        {
-            await _plan.DelayAsync(delay).ConfigureAwait(false);
-        }
-
-        for (var retries = 0; ; retries++)
-        {
-            var options = _plan.ForAttempt(out var attemptDeadline);
-            var call = _attempts.Start(() => _continuation(_request, new ClientInterceptorContext<TRequest, TResponse>(_context.Method, _context.Host, options)));
-            Volatile.Write(ref _current, call);
-            try
-            {
-                return await call.ResponseAsync.ConfigureAwait(false);
-            }
-            catch (RpcException ex) when (!_disposed && _plan.ShouldRetry(ex, retries, attemptDeadline, _attempts))
-            {
-                call.Dispose();
-            }
-            catch (RpcException ex) when (MeshGrpcFailures.WithReason(ex) is { } named)
-            {
-                throw named;
-            }
-
-            await _plan.BackoffAsync(retries).ConfigureAwait(false);
-        }
-    }
+    private AsyncUnaryCall<TResponse> Start(CallOptions options) =>
+        _continuation(_request, new ClientInterceptorContext<TRequest, TResponse>(_context.Method, _context.Host, options));
 
     private async Task<Metadata> HeadersAsync()
     {
@@ -90,10 +99,6 @@ internal sealed class RetryingUnaryCall<TRequest, TResponse>
     }
 
     private AsyncUnaryCall<TResponse> Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("Unable to get the call's result: the call has not started.");
-
-    private Status GetStatus() => Current.GetStatus();
-
-    private Metadata GetTrailers() => Current.GetTrailers();
 
     private void Dispose()
     {

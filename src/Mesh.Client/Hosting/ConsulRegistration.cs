@@ -140,6 +140,11 @@ internal sealed partial class ConsulRegistration(
             meta[ConsulMeta.Namespace] = mesh.Namespace;
         }
 
+        foreach (var named in mesh.Consul.RegisterPorts)
+        {
+            meta[ConsulMeta.PortPrefix + named.Name] = ConsulMeta.PortValue(named.Port, named.TargetPort ?? named.Port);
+        }
+
         var hostPort = address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}";
         return new AgentServiceRegistration
         {

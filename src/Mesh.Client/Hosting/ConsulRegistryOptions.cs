@@ -43,6 +43,14 @@ public sealed class ConsulRegistryOptions
     /// <value>Null: the port Kestrel is bound to.</value>
     public int? RegisterPort { get; set; }
 
+    /// <summary>
+    /// Gets or sets this instance's named ports, registered as Service Meta <c>port-&lt;name&gt;</c> =
+    /// <c>&lt;port&gt;</c> (or <c>&lt;port&gt;:&lt;targetPort&gt;</c> when they differ); callers of service port
+    /// <see cref="NamedPortOptions.Port"/> reach the instance's <see cref="NamedPortOptions.TargetPort"/>.
+    /// </summary>
+    /// <value>Empty: one port, <see cref="RegisterPort"/>.</value>
+    public List<NamedPortOptions> RegisterPorts { get; set; } = [];
+
     /// <summary>Gets or sets the path of the HTTP health check Consul calls, starting with <c>/</c>; Mesh answers it from ASP.NET Core health checks (200 healthy or degraded, 503 unhealthy).</summary>
     /// <value><c>/mesh/health</c>.</value>
     public string HealthPath { get; set; } = "/mesh/health";

@@ -48,10 +48,43 @@ internal sealed class MeshOptionsValidator : IValidateOptions<MeshOptions>
                 {
                     failures.Add($"Mesh:Static:Services:{service}:{i}:Address is empty; set the instance's address.");
                 }
+
+                ValidatePorts(instance.Ports, $"Mesh:Static:Services:{service}:{i}:Ports", failures);
             }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Named ports: a name Consul Meta can carry (letters, digits, '-', '_'), ports in range, each name and service port once.</summary>
+    private static void ValidatePorts(List<NamedPortOptions> ports, string key, List<string> failures)
+    {
+        for (var p = 0; p < ports.Count; p++)
+        {
+            var port = ports[p];
+            if (string.IsNullOrEmpty(port.Name) || port.Name.Length > 63 || !port.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                failures.Add($"{key}:{p}:Name '{port.Name}' is not a port name; use 1-63 letters, digits, '-' or '_' (such as 'grpc-ratings').");
+            }
+            else if (ports.Take(p).Any(o => string.Equals(o.Name, port.Name, StringComparison.Ordinal)))
+            {
+                failures.Add($"{key}:{p}:Name '{port.Name}' is listed twice; name each port once.");
+            }
+
+            if (port.Port is < 1 or > 65535)
+            {
+                failures.Add($"{key}:{p}:Port is {port.Port}; set the service port callers name (1-65535).");
+            }
+            else if (ports.Take(p).Any(o => o.Port == port.Port))
+            {
+                failures.Add($"{key}:{p}:Port {port.Port} is listed twice; a service port names one port.");
+            }
+
+            if (port.TargetPort is { } target && target is < 1 or > 65535)
+            {
+                failures.Add($"{key}:{p}:TargetPort is {target}; use 1-65535, or leave it out for the service port itself.");
+            }
+        }
     }
 
     private static void ValidateConsul(MeshOptions options, List<string> failures)
@@ -90,6 +123,8 @@ internal sealed class MeshOptionsValidator : IValidateOptions<MeshOptions>
         {
             failures.Add($"Mesh:Consul:RegisterPort is {port}; use 1-65535.");
         }
+
+        ValidatePorts(consul.RegisterPorts, "Mesh:Consul:RegisterPorts", failures);
 
         if (!consul.HealthPath.StartsWith('/'))
         {

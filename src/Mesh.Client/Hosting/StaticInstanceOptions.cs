@@ -7,9 +7,13 @@ public sealed class StaticInstanceOptions
     /// <value><c>127.0.0.1</c>.</value>
     public string Address { get; set; } = "127.0.0.1";
 
-    /// <summary>Gets or sets the instance's port, 1 to 65535; required.</summary>
+    /// <summary>Gets or sets the instance's port, 1 to 65535, for every service port that <see cref="Ports"/> does not name; required.</summary>
     /// <value>0: unset, which fails the start.</value>
     public int Port { get; set; }
+
+    /// <summary>Gets or sets the instance's named ports (<c>grpc-ratings</c>: service port 9090), each sent to its own target port.</summary>
+    /// <value>Empty: the instance has one port, <see cref="Port"/>.</value>
+    public List<NamedPortOptions> Ports { get; set; } = [];
 
     /// <summary>Gets or sets the instance's labels, such as <c>version: v1</c>; subsets select on them.</summary>
     /// <value>Empty.</value>

@@ -54,6 +54,7 @@ internal sealed partial class MeshStateFile(string path)
                 Address = i.Address,
                 Port = i.Port,
                 Labels = i.Labels.ToDictionary(l => l.Key, l => l.Value),
+                Ports = i.Ports is { Count: > 0 } ports ? ports.ToDictionary(p => p.Name, p => Consul.ConsulMeta.PortValue(p.Port, p.TargetPort)) : null,
             }).ToList(),
             Services = state.Instances.Keys.Select(k => $"{k.Name}.{k.Namespace}").ToList(),
         };
@@ -116,10 +117,25 @@ internal sealed partial class MeshStateFile(string path)
 
         foreach (var group in file.Instances.GroupBy(i => new ServiceKey(i.Service, i.Namespace)))
         {
-            instances[group.Key] = group.Select(i => new ServiceInstance(group.Key, i.Id, i.Address, i.Port, i.Labels)).ToArray();
+            instances[group.Key] = group.Select(i => new ServiceInstance(group.Key, i.Id, i.Address, i.Port, i.Labels, Ports: ReadPorts(i.Ports))).ToArray();
         }
 
         return new MeshState(documents, errors, instances) { ConfigTexts = file.Config.Select(c => (c.Key, c.Text)).ToList() };
+    }
+
+    private static Configuration.Internal.ValueList<InstancePort>? ReadPorts(Dictionary<string, string>? ports)
+    {
+        if (ports is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var read = ports
+            .Select(p => Consul.ConsulMeta.TryParsePort(Consul.ConsulMeta.PortPrefix + p.Key, p.Value, out var port) ? port : null)
+            .OfType<InstancePort>()
+            .OrderBy(p => p.Port)
+            .ToArray();
+        return read.Length == 0 ? null : new Configuration.Internal.ValueList<InstancePort>(read);
     }
 
     private static partial class Log
@@ -160,6 +176,9 @@ internal sealed class StateFileInstance
     public int Port { get; set; }
 
     public Dictionary<string, string> Labels { get; set; } = [];
+
+    /// <summary>Gets or sets the named ports, as Consul Meta writes them: name to <c>port</c> or <c>port:targetPort</c>; null when none.</summary>
+    public Dictionary<string, string>? Ports { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

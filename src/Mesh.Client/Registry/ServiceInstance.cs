@@ -1,6 +1,32 @@
 using Mesh.Configuration;
+using Mesh.Configuration.Internal;
 
 namespace Mesh.Registry;
 
 /// <summary>One instance of a mesh service as a registry reports it.</summary>
-internal sealed record ServiceInstance(ServiceKey Service, string Id, string Address, int Port, IReadOnlyDictionary<string, string> Labels, bool Healthy = true);
+/// <param name="Service">The service.</param>
+/// <param name="Id">The registry's instance id.</param>
+/// <param name="Address">The IP address or host name.</param>
+/// <param name="Port">The instance's port for every service port it does not name in <paramref name="Ports"/>.</param>
+/// <param name="Labels">The labels (subsets select on them).</param>
+/// <param name="Healthy">The registry's health verdict.</param>
+/// <param name="Ports">The named ports, as a Kubernetes Service lists them (<c>grpc-ratings: 9090</c>), each with the instance's own port for it; null or empty when the instance has one port.</param>
+internal sealed record ServiceInstance(ServiceKey Service, string Id, string Address, int Port, IReadOnlyDictionary<string, string> Labels, bool Healthy = true, ValueList<InstancePort>? Ports = null)
+{
+    /// <summary>Gets the instance's port for service port <paramref name="servicePort"/>, or null when it names no such port.</summary>
+    public int? TargetPortFor(int servicePort)
+    {
+        if (Ports is { } ports)
+        {
+            foreach (var port in ports)
+            {
+                if (port.Port == servicePort)
+                {
+                    return port.TargetPort;
+                }
+            }
+        }
+
+        return null;
+    }
+}

@@ -17,7 +17,8 @@ internal static class MeshRouter
             return new RouteDecision(RouteOutcome.NoRoute, service, null, -1, null, null);
         }
 
-        var target = route.ChooseTarget(table.Random);
+        // A destination that names no port goes to the port the request names, when its service names that port.
+        var target = route.ChooseTarget(table.Random)?.ForPort(uri);
         if (target is { Cluster.IsCold: true })
         {
             return new RouteDecision(RouteOutcome.ColdCluster, service, route, matchIndex, target, null);

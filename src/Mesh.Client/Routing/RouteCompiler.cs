@@ -34,11 +34,17 @@ internal static class RouteCompiler
     {
         var route = config.Http;
         var matches = route.Match.Select(m => new RouteMatch(m, headerSlots)).ToArray();
-        var targets = route.Route.Select((d, i) => new RouteTarget(
-            clusters(config.Clusters[i]),
-            route.Route.Count == 1 ? 100 : d.Weight ?? 0, // a single destination takes all traffic, whatever its weight (Istio)
-            HeaderMutation.Create(d.Headers?.Request),
-            HeaderMutation.Create(d.Headers?.Response))).ToArray();
+        var targets = route.Route.Select((d, i) =>
+        {
+            var weight = route.Route.Count == 1 ? 100 : d.Weight ?? 0; // a single destination takes all traffic, whatever its weight (Istio)
+            var requestHeaders = HeaderMutation.Create(d.Headers?.Request);
+            var responseHeaders = HeaderMutation.Create(d.Headers?.Response);
+            var ports = (config.PortClusters ?? Configuration.Internal.ValueList<PortCluster>.Empty)
+                .Where(p => p.Destination == i)
+                .Select(p => (p.Port, new RouteTarget(clusters(p.Cluster), weight, requestHeaders, responseHeaders)))
+                .ToArray();
+            return new RouteTarget(clusters(config.Clusters[i]), weight, requestHeaders, responseHeaders) { Ports = ports };
+        }).ToArray();
 
         RouteRewrite? rewrite = null;
         if (route.Rewrite is { } rw)

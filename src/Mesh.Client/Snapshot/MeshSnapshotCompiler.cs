@@ -11,8 +11,10 @@ namespace Mesh.Snapshot;
 /// Istio's semantics: short hosts resolve in the document's namespace, a subset is the instances
 /// whose labels contain the subset's labels, a subset's trafficPolicy overrides the rule's field by
 /// field, match blocks that name another caller (sourceLabels, sourceNamespace) are dropped, and a
-/// host without a VirtualService gets one route over all its healthy instances. Pure: config in,
-/// config out; it builds no runtime state.
+/// host without a VirtualService gets one route over all its healthy instances. A service whose instances
+/// name ports (<c>grpc-ratings: 9090</c>) gets a cluster per named port, as Istio's
+/// <c>outbound|9090||ratings...</c>: a destination that names a port sends to that port's cluster, one that
+/// names none to the cluster of the port the request names. Pure: config in, config out; it builds no runtime state.
 /// </summary>
 internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
 {
@@ -47,6 +49,11 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
             return name;
         }
 
+        // The service ports the instances of a service name, in order (Kubernetes: the Service's ports).
+        int[] ServicePorts(ServiceKey service) => instances.TryGetValue(service, out var list)
+            ? [.. list.SelectMany(i => i.Ports ?? ValueList<InstancePort>.Empty).Select(p => p.Port).Distinct().Order()]
+            : [];
+
         var hosts = new Dictionary<ServiceKey, VirtualHostConfig>();
         var notes = new List<string>();
         foreach (var service in visible.OfType<VirtualService>())
@@ -58,7 +65,7 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
             }
 
             var ns = NamespaceOf(service);
-            var routes = CompileRoutes(service, ns, ClusterFor);
+            var routes = CompileRoutes(service, ns, ClusterFor, ServicePorts);
             foreach (var host in service.Spec.Hosts)
             {
                 var key = ServiceKey.Parse(host, ns);
@@ -72,7 +79,8 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
             if (!hosts.ContainsKey(key))
             {
                 var route = new HttpRoute { Route = new ValueList<HttpRouteDestination>([new HttpRouteDestination { Destination = new Destination { Host = key.Fqdn } }]) };
-                hosts[key] = new VirtualHostConfig(key, null, new ValueList<RouteConfig>([new RouteConfig("default", route, new ValueList<string>([ClusterFor(key, null, null)]))]));
+                var ports = ServicePorts(key).Select(p => new PortCluster(0, p, ClusterFor(key, null, p))).ToArray();
+                hosts[key] = new VirtualHostConfig(key, null, new ValueList<RouteConfig>([new RouteConfig("default", route, new ValueList<string>([ClusterFor(key, null, null)]), ports.Length == 0 ? null : new ValueList<PortCluster>(ports))]));
             }
         }
 
@@ -101,7 +109,7 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
         return exportTo.Count == 0 || exportTo.Any(e => e == "*" || e == identity.Namespace || (e == "." && NamespaceOf(document) == identity.Namespace));
     }
 
-    private ValueList<RouteConfig> CompileRoutes(VirtualService service, string ns, Func<ServiceKey, string?, int?, string> clusterFor)
+    private ValueList<RouteConfig> CompileRoutes(VirtualService service, string ns, Func<ServiceKey, string?, int?, string> clusterFor, Func<ServiceKey, int[]> servicePorts)
     {
         var routes = new List<RouteConfig>();
         for (var r = 0; r < service.Spec.Http.Count; r++)
@@ -116,8 +124,21 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
             }
 
             var clusters = route.Route.Select(d => clusterFor(ServiceKey.Parse(d.Destination.Host, ns), d.Destination.Subset, d.Destination.Port)).ToArray();
+
+            // A destination without a port goes to the port the request names (Istio: the listener's port), when its service names that port.
+            var ports = new List<PortCluster>();
+            for (var d = 0; d < route.Route.Count; d++)
+            {
+                var destination = route.Route[d].Destination;
+                if (destination.Port is null)
+                {
+                    var key = ServiceKey.Parse(destination.Host, ns);
+                    ports.AddRange(servicePorts(key).Select(p => new PortCluster(d, p, clusterFor(key, destination.Subset, p))));
+                }
+            }
+
             var http = matches.Length == route.Match.Count ? route : route with { Match = new ValueList<HttpMatchRequest>(matches) };
-            routes.Add(new RouteConfig(route.Name ?? $"{service.Metadata.Name}.http[{r}]", http, new ValueList<string>(clusters)));
+            routes.Add(new RouteConfig(route.Name ?? $"{service.Metadata.Name}.http[{r}]", http, new ValueList<string>(clusters), ports.Count == 0 ? null : new ValueList<PortCluster>([.. ports])));
         }
 
         return new ValueList<RouteConfig>([.. routes]);
@@ -141,11 +162,17 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
         rules.TryGetValue(service, out var rule);
         var subset = subsetName is null ? null : rule?.Spec.Subsets.FirstOrDefault(s => s.Name == subsetName);
         var all = instances.TryGetValue(service, out var list) ? list : [];
+
+        // A port that instances of the service name is theirs alone, at their own port for it (a Kubernetes Service
+        // port's endpoints); any other port, or none, is every instance at its main port.
+        var named = port is { } p && all.Any(i => i.TargetPortFor(p) is not null);
         var members = all
             .Where(i => subset is null || subset.Labels.All(l => i.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
-            .OrderBy(i => i.Address, StringComparer.Ordinal)
-            .ThenBy(i => i.Port)
-            .Select(i => new EndpointConfig(i.Id, i.Address, i.Port, i.Healthy ? EndpointHealth.Healthy : EndpointHealth.Unhealthy))
+            .Select(i => (Instance: i, Port: named ? i.TargetPortFor(port!.Value) : i.Port))
+            .Where(m => m.Port is not null)
+            .OrderBy(m => m.Instance.Address, StringComparer.Ordinal)
+            .ThenBy(m => m.Port)
+            .Select(m => new EndpointConfig(m.Instance.Id, m.Instance.Address, m.Port!.Value, m.Instance.Healthy ? EndpointHealth.Healthy : EndpointHealth.Unhealthy))
             .ToArray();
 
         // A subset's trafficPolicy overrides the rule's field by field (loadBalancer, connectionPool, outlierDetection).

@@ -18,4 +18,10 @@ internal sealed record VirtualHostConfig(ServiceKey Service, string? VirtualServ
 /// <param name="Name">The route's name: Istio's <c>name</c>, or <c>vs-name.http[i]</c>.</param>
 /// <param name="Http">The Istio route; its <c>match</c> holds the blocks that apply to this caller (sourceLabels and sourceNamespace decided).</param>
 /// <param name="Clusters">The cluster name of each destination of <c>Http.Route</c>, in the same order.</param>
-internal sealed record RouteConfig(string Name, HttpRoute Http, ValueList<string> Clusters);
+/// <param name="PortClusters">
+/// For destinations that name no port, the cluster of each service port their service's instances name
+/// (<c>outbound|9090||ratings...</c>): a request to that port goes there, any other to <paramref name="Clusters"/>'s.
+/// Null or empty when no destination's service has named ports.
+/// </param>
+internal sealed record RouteConfig(string Name, HttpRoute Http, ValueList<string> Clusters, ValueList<PortCluster>? PortClusters = null);
+

@@ -80,6 +80,31 @@ public sealed class MeshGrpcClientTests : IAsyncLifetime
         Assert.Equal(("b", "reviews:9080"), (reply.Server, reply.Authority));
     }
 
+    /// <summary>
+    /// Named ports: one instance whose main port is backend a and whose grpc port (service port 9090) is backend b. A
+    /// channel to port 9090 keeps subchannels to b only and sends every call there; one to 9080 (not named) goes to a.
+    /// </summary>
+    [Fact]
+    public async Task NamedPort_ChannelsToEachServicePortReachThatPortOnly()
+    {
+        await using var mesh = GrpcMesh.Start("", [(_a, "v1")], services =>
+        {
+            services.Configure<Mesh.Hosting.MeshOptions>(o => o.Static.Services["reviews"][0].Ports.Add(new Mesh.Hosting.NamedPortOptions { Name = "grpc", Port = 9090, TargetPort = _b.Port }));
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = new Uri("http://reviews:9090")).AddMesh();
+        });
+        using var main = MeshGrpcChannel.ForAddress("http://reviews:9080", mesh.Services);
+
+        for (var i = 0; i < 4; i++)
+        {
+            var grpc = await mesh.Client.SayAsync(new EchoRequest(), cancellationToken: Ct);
+            var other = await new Echo.EchoClient(main.CallInvoker).SayAsync(new EchoRequest(), cancellationToken: Ct);
+            Assert.Equal(("b", "reviews:9090"), (grpc.Server, grpc.Authority));
+            Assert.Equal(("a", "reviews:9080"), (other.Server, other.Authority));
+        }
+
+        Assert.Equal(["127.0.0.1:" + _b.Port], mesh.Cluster("outbound|9090||reviews.default.svc.cluster.local").Endpoints.Select(e => e.Config.HostPort));
+    }
+
     /// <summary>MeshGrpcChannel: what the client factory's AddMesh builds, for code that makes its own channels.</summary>
     [Fact]
     public async Task MeshGrpcChannel_HttpAddress_RoutedWithTheRoutesTimeoutAndCallTracking()

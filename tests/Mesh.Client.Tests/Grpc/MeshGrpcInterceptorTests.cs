@@ -213,6 +213,24 @@ public sealed class MeshGrpcInterceptorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retry_UnaryRetried_StatusTrailersAndHeadersAreTheLastAttempts()
+    {
+        await using var mesh = GrpcMesh.Start(Rule(), _a, _b);
+        await ConnectAsync(mesh);
+        _a.FailNext(StatusCode.Unavailable);
+        _b.FailNext(StatusCode.Unavailable);
+
+        using var call = mesh.Client.SayAsync(new EchoRequest { Text = "m" }, cancellationToken: Ct);
+        await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        Assert.Equal(3, _a.Calls + _b.Calls);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.NotNull(call.GetTrailers());
+        Assert.Same(headers, await call.ResponseHeadersAsync);
+    }
+
+    [Fact]
     public async Task Retry_ServerStreamingFailsBeforeTheFirstMessage_Retried()
     {
         await using var mesh = GrpcMesh.Start(Rule(), _a, _b);
@@ -230,6 +248,8 @@ public sealed class MeshGrpcInterceptorTests : IAsyncLifetime
         Assert.Equal(["m 0", "m 1", "m 2"], texts);
         Assert.Equal(3, _a.Calls + _b.Calls);
         Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.NotNull(call.GetTrailers());
+        Assert.Same(await call.ResponseHeadersAsync, await call.ResponseHeadersAsync);
     }
 
     /// <summary>Connects to both backends, then forgets the warm-up call: a retry's pick is then exact (round robin alternates).</summary>

@@ -74,6 +74,49 @@ public class MeshOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_BadNamedPorts_NameEachPortAndTheFix()
+    {
+        var options = new MeshOptions();
+        options.Static.Services["ratings"] =
+        [
+            new StaticInstanceOptions
+            {
+                Port = 9080,
+                Ports =
+                {
+                    new NamedPortOptions { Name = "grpc", Port = 9090 },
+                    new NamedPortOptions { Name = "grpc", Port = 9091, TargetPort = 70000 },
+                    new NamedPortOptions { Name = "grpc ratings", Port = 9090 },
+                    new NamedPortOptions { Name = "metrics" },
+                },
+            },
+        ];
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Equal(
+            [
+                "Mesh:Static:Services:ratings:0:Ports:1:Name 'grpc' is listed twice; name each port once.",
+                "Mesh:Static:Services:ratings:0:Ports:1:TargetPort is 70000; use 1-65535, or leave it out for the service port itself.",
+                "Mesh:Static:Services:ratings:0:Ports:2:Name 'grpc ratings' is not a port name; use 1-63 letters, digits, '-' or '_' (such as 'grpc-ratings').",
+                "Mesh:Static:Services:ratings:0:Ports:2:Port 9090 is listed twice; a service port names one port.",
+                "Mesh:Static:Services:ratings:0:Ports:3:Port is 0; set the service port callers name (1-65535).",
+            ],
+            result.Failures);
+    }
+
+    [Fact]
+    public void Validate_ConsulRegisterPorts_Checked()
+    {
+        var options = new MeshOptions { Registry = "Consul" };
+        options.Consul.RegisterPorts.Add(new NamedPortOptions { Name = "", Port = 9090 });
+
+        var result = _validator.Validate(null, options);
+
+        Assert.Contains("Mesh:Consul:RegisterPorts:0:Name '' is not a port name; use 1-63 letters, digits, '-' or '_' (such as 'grpc-ratings').", result.Failures!);
+    }
+
+    [Fact]
     public void Validate_EmptyAddress_NamesTheInstance()
     {
         var options = new MeshOptions();

@@ -1,4 +1,8 @@
+using Mesh.Configuration;
+using Mesh.Configuration.Internal;
 using Mesh.Registry;
+using Mesh.Tests;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Mesh.Client.Tests.Registry;
 
@@ -31,5 +35,26 @@ public sealed class MeshStateFileTests
         var path = MeshStateFile.DefaultPath("reviews", "default");
         Assert.False(path.StartsWith(Path.Combine(Path.GetTempPath(), "mesh") + Path.DirectorySeparatorChar, StringComparison.Ordinal), path);
         Assert.EndsWith("reviews-default.state.json", path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SaveThenLoad_NamedPorts_KeptWithTheirTargetPorts()
+    {
+        using var directory = new TempDirectory();
+        var file = new MeshStateFile(Path.Combine(directory.Path, "state.json"));
+        var key = new ServiceKey("ratings", "default");
+        var ports = new ValueList<InstancePort>([new InstancePort("grpc-ratings", 9090, 51001), new InstancePort("metrics", 15020, 15020)]);
+        var instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>
+        {
+            [key] = [new ServiceInstance(key, "ratings-1", "10.0.0.1", 51000, new Dictionary<string, string>(), Ports: ports), new ServiceInstance(key, "ratings-2", "10.0.0.2", 52000, new Dictionary<string, string>())],
+        };
+
+        file.Save(new MeshState([], [], instances), DateTimeOffset.UnixEpoch, NullLogger.Instance);
+        var loaded = file.TryLoad("default", out _, out var error);
+
+        Assert.Null(error);
+        var ratings = loaded!.Instances[key];
+        Assert.Equal(ports, ratings[0].Ports);
+        Assert.Null(ratings[1].Ports);
     }
 }

@@ -405,13 +405,12 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
 
     private string NamespaceOf(ServiceEntry entry) => entry.Service.Meta?.GetValueOrDefault(ConsulMeta.Namespace) ?? _namespace;
 
-    /// <summary>Maps a health entry to an instance: Meta becomes labels; the service address falls back to the node's.</summary>
+    /// <summary>Maps a health entry to an instance: Meta becomes labels, <c>port-&lt;name&gt;</c> Meta named ports; the service address falls back to the node's.</summary>
     private static ServiceInstance ToInstance(ServiceKey service, ServiceEntry entry)
     {
-        var meta = entry.Service.Meta ?? [];
-        var labels = meta.Where(m => m.Key != ConsulMeta.Namespace).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+        var (labels, ports) = ConsulMeta.Split(entry.Service.Meta ?? []);
         var address = string.IsNullOrEmpty(entry.Service.Address) ? entry.Node.Address : entry.Service.Address;
-        return new ServiceInstance(service, entry.Service.ID, address, entry.Service.Port, labels);
+        return new ServiceInstance(service, entry.Service.ID, address, entry.Service.Port, labels, Ports: ports);
     }
 
     public async ValueTask DisposeAsync()

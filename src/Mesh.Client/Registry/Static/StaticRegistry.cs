@@ -1,4 +1,5 @@
 using Mesh.Configuration;
+using Mesh.Configuration.Internal;
 using Mesh.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -101,7 +102,13 @@ internal sealed partial class StaticRegistry : IMeshStateSource, IDisposable
         {
             var key = ServiceKey.Parse(name, options.Namespace);
             result[key] = instances
-                .Select(i => new ServiceInstance(key, i.Id ?? $"{i.Address}:{i.Port}", i.Address, i.Port, new Dictionary<string, string>(i.Labels, StringComparer.Ordinal)))
+                .Select(i => new ServiceInstance(
+                    key,
+                    i.Id ?? $"{i.Address}:{i.Port}",
+                    i.Address,
+                    i.Port,
+                    new Dictionary<string, string>(i.Labels, StringComparer.Ordinal),
+                    Ports: i.Ports.Count == 0 ? null : new ValueList<InstancePort>(i.Ports.Select(p => new InstancePort(p.Name, p.Port, p.TargetPort ?? p.Port)))))
                 .ToArray();
         }
 

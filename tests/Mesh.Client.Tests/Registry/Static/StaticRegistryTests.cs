@@ -100,6 +100,28 @@ public sealed class StaticRegistryTests : IDisposable
     }
 
     [Fact]
+    public void Read_NamedPorts_TargetPortDefaultsToThePort()
+    {
+        var options = Options();
+        options.Static.Services["ratings"] =
+        [
+            new StaticInstanceOptions
+            {
+                Port = 51000,
+                Ports = { new NamedPortOptions { Name = "grpc-ratings", Port = 9090, TargetPort = 51001 }, new NamedPortOptions { Name = "metrics", Port = 15020 } },
+            },
+            new StaticInstanceOptions { Port = 52000 },
+        ];
+        using var registry = Create(options);
+
+        var ratings = registry.Read().Instances[new ServiceKey("ratings", "default")];
+
+        Assert.Equal([new InstancePort("grpc-ratings", 9090, 51001), new InstancePort("metrics", 15020, 15020)], ratings[0].Ports!);
+        Assert.Null(ratings[1].Ports);
+        Assert.Equal((51001, (int?)null), (ratings[0].TargetPortFor(9090), ratings[0].TargetPortFor(9080)));
+    }
+
+    [Fact]
     public void Read_InstancesFromOptions_KeyedByServiceInTheOptionsNamespace()
     {
         var options = Options();
