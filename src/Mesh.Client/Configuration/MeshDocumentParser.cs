@@ -247,6 +247,9 @@ internal static partial class MeshDocumentParser
                 }
 
                 break;
+            case PeerAuthentication.KindName:
+                document = ReadPeerAuthentication(top, context, apiVersion, metadata, source);
+                break;
             case null or "":
                 top.Raw("spec");
                 break;

@@ -409,9 +409,14 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     private static ServiceInstance ToInstance(ServiceKey service, ServiceEntry entry)
     {
         var meta = entry.Service.Meta ?? [];
-        var labels = meta.Where(m => m.Key != ConsulMeta.Namespace).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+        var labels = meta.Where(m => m.Key is not (ConsulMeta.Namespace or ConsulMeta.ServiceAccount or ConsulMeta.TlsMode)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+        if (meta.TryGetValue(ConsulMeta.TlsMode, out var tlsMode))
+        {
+            labels[ServiceInstance.TlsModeLabel] = tlsMode;
+        }
+
         var address = string.IsNullOrEmpty(entry.Service.Address) ? entry.Node.Address : entry.Service.Address;
-        return new ServiceInstance(service, entry.Service.ID, address, entry.Service.Port, labels);
+        return new ServiceInstance(service, entry.Service.ID, address, entry.Service.Port, labels, ServiceAccount: meta.GetValueOrDefault(ConsulMeta.ServiceAccount));
     }
 
     public async ValueTask DisposeAsync()

@@ -101,7 +101,7 @@ internal sealed partial class StaticRegistry : IMeshStateSource, IDisposable
         {
             var key = ServiceKey.Parse(name, options.Namespace);
             result[key] = instances
-                .Select(i => new ServiceInstance(key, i.Id ?? $"{i.Address}:{i.Port}", i.Address, i.Port, new Dictionary<string, string>(i.Labels, StringComparer.Ordinal)))
+                .Select(i => new ServiceInstance(key, i.Id ?? $"{i.Address}:{i.Port}", i.Address, i.Port, new Dictionary<string, string>(i.Labels, StringComparer.Ordinal), ServiceAccount: i.ServiceAccount))
                 .ToArray();
         }
 
