@@ -27,6 +27,9 @@ namespace Mesh.Hosting;
 internal sealed partial class MeshInbound
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    // A connection that sends nothing is closed when Kestrel would close it: its default keep-alive timeout.
+    private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(130);
     private static readonly byte[] Http2Preface = "PRI"u8.ToArray();
 
     private readonly MeshSecurity _security;
@@ -36,12 +39,15 @@ internal sealed partial class MeshInbound
     private (MeshSnapshot? Snapshot, PeerAuthenticationPolicy Policy) _cached = (null, PeerAuthenticationPolicy.Default);
     private long _refused;
 
-    public MeshInbound(MeshSecurity security, IOptionsMonitor<MeshOptions> options, ILogger<MeshInbound> logger, MeshSnapshotProvider? provider = null)
+    private readonly CancellationToken _stopping;
+
+    public MeshInbound(MeshSecurity security, IOptionsMonitor<MeshOptions> options, ILogger<MeshInbound> logger, MeshSnapshotProvider? provider = null, Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null)
     {
         _security = security;
         _options = options;
         _logger = logger;
         _provider = provider;
+        _stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
     }
 
     /// <summary>Gets the number of connections refused (no or untrusted certificate, plaintext under STRICT, a failed handshake).</summary>
@@ -186,39 +192,34 @@ internal sealed partial class MeshInbound
     /// </summary>
     private async Task<(FirstBytes Kind, bool Ended)> PeekAsync(ConnectionContext context)
     {
+        // Until the first bytes, the connection is the mesh's: it ends when the peer closes it, when the host stops (a
+        // graceful shutdown would otherwise wait for it) or after Kestrel's keep-alive timeout. Wall clock: a network guard.
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed, _stopping);
+        using var timeout = new CancellationTokenSource(FirstBytesTimeout, TimeProvider.System);
+        using var link = timeout.Token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), wait);
         var input = context.Transport.Input;
         var waited = TimeSpan.Zero;
-        while (true)
+        try
         {
-            ReadResult result;
-            try
+            while (true)
             {
-                result = await input.ReadAsync(context.ConnectionClosed).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException)
-            {
-                return (FirstBytes.Other, true);
-            }
+                var result = await input.ReadAsync(wait.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                var kind = Classify(buffer, out var decided);
+                input.AdvanceTo(buffer.Start);
+                if (decided || result.IsCompleted || waited >= HandshakeTimeout)
+                {
+                    return (kind, buffer.IsEmpty && result.IsCompleted);
+                }
 
-            var buffer = result.Buffer;
-            var kind = Classify(buffer, out var decided);
-            input.AdvanceTo(buffer.Start);
-            if (decided || result.IsCompleted || waited >= HandshakeTimeout)
-            {
-                return (kind, buffer.IsEmpty && result.IsCompleted);
+                // Fewer than 3 bytes that might start "PRI": wait a little for more (rare: clients send the preface in one write).
+                await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System, wait.Token).ConfigureAwait(false);
+                waited += TimeSpan.FromMilliseconds(5);
             }
-
-            // Fewer than 3 bytes that might start "PRI": wait a little for more (rare: clients send the preface in one write).
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System, context.ConnectionClosed).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return (FirstBytes.Other, true);
-            }
-
-            waited += TimeSpan.FromMilliseconds(5);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException)
+        {
+            return (FirstBytes.Other, true);
         }
     }
 

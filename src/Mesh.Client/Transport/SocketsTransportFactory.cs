@@ -42,6 +42,11 @@ internal sealed class SocketsTransportFactory : IMeshTransportFactory
 
         if (settings.Tls is { } tls)
         {
+            if (security is not null && tls.Mode == Configuration.ClientTlsSettings.IstioMutual)
+            {
+                WarmCertificates(security);
+            }
+
             // Without a security context (a standalone runtime, as meshctl describe builds) a TLS cluster fails at connect, not at build.
             handler.ConnectCallback = security is null
                 ? static (_, _) => throw new InvalidOperationException("Mesh: the cluster's connections need TLS, but the mesh has no security context; build the transports through AddMesh().")
@@ -49,5 +54,18 @@ internal sealed class SocketsTransportFactory : IMeshTransportFactory
         }
 
         return handler;
+    }
+
+    /// <summary>Loads the certificate source when the first mTLS pool is built, so a first handshake does not wait on it.</summary>
+    private static void WarmCertificates(Security.MeshSecurity security)
+    {
+        try
+        {
+            _ = security.Certificates.Current;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            // The pool is still built: its handshakes fail with this reason (a connect failure), logged on each attempt.
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Net;
 using Mesh.Grpc;
 using Mesh.Grpc.Tests.Protos;
@@ -117,5 +118,46 @@ public sealed class MtlsOutboundTests : IDisposable
         }
 
         Assert.Equal(0, server.Inbound.Refused);
+    }
+
+    [Theory]
+    [InlineData("spiffe://cluster.local/ns/default/sa/reviews", true)]
+    [InlineData("spiffe://cluster.local/ns/default/sa/details", false)]
+    public async Task DestinationRuleMutual_FilesAndSubjectAltNames(string subjectAltName, bool accepted)
+    {
+        await using var server = await MtlsServer.StartAsync(Ca, "reviews", Strict);
+        using var leaf = TestCertificates.FromCa(Ca, "spiffe://cluster.local/ns/default/sa/batch-job", TimeSpan.FromHours(1));
+        var files = Path.Combine(_directory.Path, "files");
+        Directory.CreateDirectory(files);
+        File.WriteAllText(Path.Combine(files, "tls.crt"), leaf.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(files, "tls.key"), leaf.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(Path.Combine(files, "ca.crt"), string.Concat(LocalCa.Open(Ca, TimeProvider.System).Roots.Select(r => r.Certificate.ExportCertificatePem() + "\n")));
+        await using var client = MtlsClient.Start(Ca, "reviews", [server.Port], tlsMode: null, yaml: $$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews }
+            spec:
+              host: reviews
+              trafficPolicy:
+                tls:
+                  mode: MUTUAL
+                  clientCertificate: {{Path.Combine(files, "tls.crt")}}
+                  privateKey: {{Path.Combine(files, "tls.key")}}
+                  caCertificates: {{Path.Combine(files, "ca.crt")}}
+                  subjectAltNames: [{{subjectAltName}}]
+            """);
+
+        using var response = await client.Client.GetAsync("http://reviews:9080/", Ct);
+
+        if (accepted)
+        {
+            Assert.Equal("peer=spiffe://cluster.local/ns/default/sa/batch-job cert=O=mesh, CN=batch-job proto=HTTP/1.1", await response.Content.ReadAsStringAsync(Ct));
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains(client.Logs.GetSnapshot(), r => r.Id.Id == Telemetry.MeshEventIds.UpstreamPeerRejected && r.Message.Contains("expected one of [spiffe://cluster.local/ns/default/sa/details]", StringComparison.Ordinal));
+            Assert.Equal(0, server.Requests);
+        }
     }
 }

@@ -26,4 +26,19 @@ internal static class TestCertificates
         using var leaf = request.Create(ca.SignerAt(now).Certificate, now.AddMinutes(-1), now.AddHours(1), RandomNumberGenerator.GetBytes(8));
         return leaf.CopyWithPrivateKey(key);
     }
+
+    /// <summary>A leaf of the CA in <paramref name="caDirectory"/> for <paramref name="spiffeId"/> that expired 30 s after the root began (so before now).</summary>
+    public static X509Certificate2 Expired(string caDirectory, string spiffeId)
+    {
+        var ca = LocalCa.Open(caDirectory, TimeProvider.System);
+        var root = ca.Roots[0].Certificate;
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=expired", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri(spiffeId));
+        request.CertificateExtensions.Add(san.Build(critical: true));
+        var start = new DateTimeOffset(root.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        using var leaf = request.Create(root, start, start.AddSeconds(30), RandomNumberGenerator.GetBytes(8));
+        return leaf.CopyWithPrivateKey(key);
+    }
 }
