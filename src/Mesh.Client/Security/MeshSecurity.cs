@@ -58,6 +58,47 @@ internal sealed partial class MeshSecurity : IDisposable
     /// </summary>
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, UpstreamTls tls, CancellationToken cancellationToken)
     {
+        // What the handshake needs is read before connecting: a source or file that fails leaves no socket behind.
+        var request = context.InitialRequestMessage;
+        var appTls = request.RequestUri?.Scheme == Uri.UriSchemeHttps;
+        var endpoint = $"{context.DnsEndPoint.Host}:{context.DnsEndPoint.Port}";
+        var http2 = request.Version.Major >= 2 && request.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower;
+        string? rejection = null;
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = tls.Sni,
+            ApplicationProtocols = [http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        if (appTls)
+        {
+            // The application asked for TLS itself (https://): the handler does it; the mesh does not wrap it twice.
+        }
+        else if (tls.Mode == Configuration.ClientTlsSettings.IstioMutual)
+        {
+            var credentials = Certificates.Current;
+            options.ClientCertificateContext = credentials.Context;
+            options.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+            {
+                rejection = CheckMeshPeer(certificate, chain, credentials.Roots, tls.SubjectAltNames, out _);
+                return rejection is null;
+            };
+        }
+        else
+        {
+            if (tls.Mode == Configuration.ClientTlsSettings.Mutual)
+            {
+                options.ClientCertificateContext = _fileClientCertificates.GetOrAdd((tls.ClientCertificate!, tls.PrivateKey!), static k =>
+                    SslStreamCertificateContext.Create(X509Certificate2.CreateFromPemFile(k.Cert, k.Key), null, offline: true));
+            }
+
+            options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+            {
+                rejection = CheckTlsPeer(tls, certificate, chain, errors);
+                return rejection is null;
+            };
+        }
+
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -70,46 +111,9 @@ internal sealed partial class MeshSecurity : IDisposable
         }
 
         var network = new NetworkStream(socket, ownsSocket: true);
-        var request = context.InitialRequestMessage;
-        if (request.RequestUri?.Scheme == Uri.UriSchemeHttps)
+        if (appTls)
         {
-            // The application asked for TLS itself (https://): the handler does it; the mesh does not wrap it twice.
             return network;
-        }
-
-        var endpoint = $"{context.DnsEndPoint.Host}:{context.DnsEndPoint.Port}";
-        var http2 = request.Version.Major >= 2 && request.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower;
-        string? rejection = null;
-        var options = new SslClientAuthenticationOptions
-        {
-            TargetHost = tls.Sni,
-            ApplicationProtocols = [http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        };
-        switch (tls.Mode)
-        {
-            case Configuration.ClientTlsSettings.IstioMutual:
-                var credentials = Certificates.Current;
-                options.ClientCertificateContext = credentials.Context;
-                options.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-                {
-                    rejection = CheckMeshPeer(certificate, chain, credentials.Roots, tls.SubjectAltNames, out _);
-                    return rejection is null;
-                };
-                break;
-            default:
-                if (tls.Mode == Configuration.ClientTlsSettings.Mutual)
-                {
-                    options.ClientCertificateContext = _fileClientCertificates.GetOrAdd((tls.ClientCertificate!, tls.PrivateKey!), static k =>
-                        SslStreamCertificateContext.Create(X509Certificate2.CreateFromPemFile(k.Cert, k.Key), null, offline: true));
-                }
-
-                options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                {
-                    rejection = CheckTlsPeer(tls, certificate, chain, errors);
-                    return rejection is null;
-                };
-                break;
         }
 
         var ssl = new SslStream(network, leaveInnerStreamOpen: false);
