@@ -134,6 +134,26 @@ public sealed class MtlsInboundTests : IDisposable
         Assert.Equal("peer=none cert=none proto=HTTP/1.1", await plain.GetStringAsync($"http://127.0.0.1:{server.Port}/", Ct));
     }
 
+    [Fact]
+    public async Task Permissive_FirstByteAlone_WaitsForMore_ThenServesHttp1()
+    {
+        await using var server = await MtlsServer.StartAsync(Ca, "reviews");
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port, Ct);
+        var stream = tcp.GetStream();
+
+        // 'P' could start the HTTP/2 preface or PUT: the server must wait for more before it decides.
+        await stream.WriteAsync("P"u8.ToArray(), Ct);
+        await stream.FlushAsync(Ct);
+        await Task.Delay(50, Ct);
+        await stream.WriteAsync("UT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray(), Ct);
+        using var reader = new StreamReader(stream);
+        var status = await Eventually.CompletesAsync(reader.ReadLineAsync(Ct).AsTask(), "the server's answer to PUT /");
+
+        // No PUT endpoint: 405 from routing, which means Kestrel parsed the request as HTTP/1.1.
+        Assert.Equal("HTTP/1.1 405 Method Not Allowed", status);
+    }
+
     /// <summary>An HTTPS client that presents <paramref name="certificate"/> (or none) and trusts any server.</summary>
     private static HttpClient TlsClient(X509Certificate2? certificate)
     {
