@@ -94,9 +94,10 @@ internal static class LoopbackClient
         var loads = HarnessMath.Arg(args, "--loads", "closed,single,open").Split(',');
         var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
         var allocationTypes = HarnessMath.Arg(args, "--alloc-types", 0);
+        var ca = HarnessMath.Arg(args, "--ca", "");
         if (port == 0 || !LoopbackHarness.KnownModes.Contains(mode))
         {
-            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare|grpc-direct|grpc-mesh|grpc-mesh-bare --port P [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open] [--alloc-types N]");
+            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare|mesh-mtls|grpc-direct|grpc-mesh|grpc-mesh-bare --port P [--ca DIR (mesh-mtls)] [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open] [--alloc-types N]");
             await Console.Error.WriteLineAsync("(P: the backend's HTTP/1.1 port, or its gRPC port for the grpc- modes)");
             return 2;
         }
@@ -108,7 +109,7 @@ internal static class LoopbackClient
             var grpc = LoopbackHarness.IsGrpc(mode);
             if (mesh)
             {
-                WriteConfig(directory, port, mode is "mesh-bare" or "grpc-mesh-bare" ? BareDocuments : Documents);
+                WriteConfig(directory, port, mode is "mesh-bare" or "grpc-mesh-bare" ? BareDocuments : Documents, mode == "mesh-mtls" ? ca : null);
             }
 
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, Args = [] });
@@ -186,8 +187,11 @@ internal static class LoopbackClient
     }
 
     /// <summary>appsettings.json with the Mesh section (the backend as the one instance of <c>backend</c>, label version v1) and networking/backend.yaml.</summary>
-    private static void WriteConfig(string directory, int port, string documents)
+    private static void WriteConfig(string directory, int port, string documents, string? ca)
     {
+        // mesh-mtls: the instance accepts mTLS (auto mTLS then sends ISTIO_MUTUAL), and the certificate comes from the shared local CA.
+        var tlsLabel = ca is null ? "" : ", \"security.istio.io/tlsMode\": \"istio\"";
+        var certificates = ca is null ? "" : $",\n    \"Certificates\": {{ \"LocalCa\": {{ \"Directory\": \"{ca.Replace("\\", "\\\\", StringComparison.Ordinal)}\" }} }}";
         var networking = Directory.CreateDirectory(Path.Combine(directory, "networking")).FullName;
         File.WriteAllText(Path.Combine(networking, "backend.yaml"), documents);
         File.WriteAllText(Path.Combine(directory, "appsettings.json"), string.Create(CultureInfo.InvariantCulture, $$"""
@@ -197,9 +201,9 @@ internal static class LoopbackClient
                 "Static": {
                   "ConfigDirectory": "{{networking.Replace("\\", "\\\\", StringComparison.Ordinal)}}",
                   "Services": {
-                    "backend": [ { "Address": "127.0.0.1", "Port": {{port}}, "Labels": { "version": "v1" } } ]
+                    "backend": [ { "Address": "127.0.0.1", "Port": {{port}}, "Labels": { "version": "v1"{{tlsLabel}} } } ]
                   }
-                }
+                }{{certificates}}
               }
             }
             """));

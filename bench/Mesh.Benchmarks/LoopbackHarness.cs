@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -53,6 +54,12 @@ internal static class LoopbackHarness
         var (backend, http, grpc) = await StartBackendAsync(port, grpcPort);
         await using var _ = backend;
         (port, grpcPort) = (http.IPEndPoint!.Port, grpc.IPEndPoint!.Port);
+
+        // mesh-mtls: a second backend served with UseMesh() (PERMISSIVE, mTLS from the mesh client), over a local CA both share.
+        var ca = modes.Contains("mesh-mtls") ? Directory.CreateTempSubdirectory("mesh-loopback-ca-").FullName : null;
+        var mtls = ca is null ? null : await StartMtlsBackendAsync(ca);
+        await using var __ = mtls;
+        var mtlsPort = mtls is null ? 0 : new Uri(mtls.Urls.First()).Port;
         if (args.Contains("--backend-only"))
         {
             // For profiling one client by hand: dotnet-trace collect -- dotnet Mesh.Benchmarks.dll loopback-client --mode mesh --port P
@@ -78,7 +85,7 @@ internal static class LoopbackHarness
                 var directBefore = Interlocked.Read(ref _direct);
                 using var self = Process.GetCurrentProcess();
                 var backendCpuBefore = self.TotalProcessorTime;
-                var results = await RunClientAsync(mode, IsGrpc(mode) ? grpcPort : port, directHost, duration, warmup, connections, rate);
+                var results = await RunClientAsync(mode, mode == "mesh-mtls" ? mtlsPort : IsGrpc(mode) ? grpcPort : port, directHost, duration, warmup, connections, rate, ca);
                 self.Refresh();
                 var backendCpu = (self.TotalProcessorTime - backendCpuBefore).TotalMilliseconds;
                 var meshed = Interlocked.Read(ref _meshed) - meshedBefore;
@@ -108,7 +115,7 @@ internal static class LoopbackHarness
     }
 
     /// <summary>The modes a client knows: HTTP (issue 7) and gRPC (issue 9), each direct and meshed.</summary>
-    public static readonly string[] KnownModes = ["direct", "mesh", "mesh-bare", "grpc-direct", "grpc-mesh", "grpc-mesh-bare"];
+    public static readonly string[] KnownModes = ["direct", "mesh", "mesh-bare", "mesh-mtls", "grpc-direct", "grpc-mesh", "grpc-mesh-bare"];
 
     public static bool IsGrpc(string mode) => mode.StartsWith("grpc-", StringComparison.Ordinal);
 
@@ -151,6 +158,35 @@ internal static class LoopbackHarness
         return (app, http!, grpc!);
     }
 
+    /// <summary>
+    /// The mesh-mtls backend: Kestrel served with <c>UseMesh()</c> (PERMISSIVE: the first byte of each connection is read
+    /// to tell TLS from plaintext), its certificate from the local CA in <paramref name="ca"/>. A request counts as meshed
+    /// only when it came over mTLS (a client certificate) with Host: backend.
+    /// </summary>
+    private static async Task<WebApplication> StartMtlsBackendAsync(string ca)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mesh:Service"] = "backend",
+            ["Mesh:Certificates:LocalCa:Directory"] = ca,
+        });
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseMesh();
+        builder.Services.AddMesh();
+        var app = builder.Build();
+        app.MapGet("/", (RequestDelegate)(context =>
+        {
+            Count(context.Connection.ClientCertificate is null ? "plaintext" : context.Request.Host.Host);
+            context.Response.ContentType = "text/plain";
+            context.Response.ContentLength = BodyLength;
+            return context.Response.Body.WriteAsync(Body).AsTask();
+        }));
+        await app.StartAsync();
+        return app;
+    }
+
     private static void Count(string host)
     {
         if (host == "backend")
@@ -163,7 +199,7 @@ internal static class LoopbackHarness
         }
     }
 
-    private static async Task<IReadOnlyDictionary<string, LoopbackResult>> RunClientAsync(string mode, int port, string directHost, double duration, double warmup, int connections, int rate)
+    private static async Task<IReadOnlyDictionary<string, LoopbackResult>> RunClientAsync(string mode, int port, string directHost, double duration, double warmup, int connections, int rate, string? ca)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -181,6 +217,12 @@ internal static class LoopbackHarness
         })
         {
             start.ArgumentList.Add(arg);
+        }
+
+        if (mode == "mesh-mtls")
+        {
+            start.ArgumentList.Add("--ca");
+            start.ArgumentList.Add(ca!);
         }
 
         using var process = Process.Start(start)!;

@@ -23,6 +23,8 @@ internal static class MeshCtl
           meshctl get KIND [NAME] [-o yaml|json]    list documents, or print one
           meshctl describe service NAME             instances and health, subsets, compiled routes
           meshctl validate -f FILE|DIR|- [-f ...]   validate without Consul
+          meshctl ca status|rotate|prune [DIR]      the local CA (default: the per-user directory): rotate adds a
+                                                    root beside the old (both trusted); prune ends the overlap
           meshctl help
           meshctl --version                         print meshctl's version
 
@@ -80,6 +82,7 @@ internal static class MeshCtl
                 "delete" => await DeleteCommand.RunAsync(line, stdin, stdout, stderr, cancellationToken).ConfigureAwait(false),
                 "get" => await GetCommand.RunAsync(line, stdout, stderr, cancellationToken).ConfigureAwait(false),
                 "describe" => await DescribeCommand.RunAsync(line, stdout, stderr, cancellationToken).ConfigureAwait(false),
+                "ca" => CaCommand.Run(line, stdout, stderr),
                 _ => Fail(stderr, $"unknown command '{args[0]}'"),
             };
         }

@@ -30,11 +30,16 @@ internal sealed class Backend : IAsyncDisposable
 
     public int Port => new Uri(App.Urls.First()).Port;
 
-    public static async Task<Backend> StartAsync(string consul, string service, string version, IDictionary<string, string?>? settings = null)
+    public static async Task<Backend> StartAsync(string consul, string service, string version, IDictionary<string, string?>? settings = null, bool useMesh = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        if (useMesh)
+        {
+            builder.WebHost.UseMesh();
+        }
+
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Mesh:Service"] = service,

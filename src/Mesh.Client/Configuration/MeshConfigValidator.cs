@@ -575,12 +575,96 @@ internal static class MeshConfigValidator
         }
     }
 
+    /// <summary>Istio's validateTLS (pkg/config/validation): the mode is known, MUTUAL has its files, insecureSkipVerify excludes what it skips.</summary>
+    private static void ValidateClientTls(ClientTlsSettings? tls, string path, string doc, List<ConfigError> errors)
+    {
+        if (tls is null)
+        {
+            return;
+        }
+
+        var mode = tls.Mode ?? ClientTlsSettings.Disable;
+        if (mode is not (ClientTlsSettings.Disable or ClientTlsSettings.Simple or ClientTlsSettings.Mutual or ClientTlsSettings.IstioMutual))
+        {
+            errors.Add(new ConfigError(doc, $"{path}.mode", $"'{mode}' is not a mode; use DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL"));
+            return;
+        }
+
+        if (tls.InsecureSkipVerify == true)
+        {
+            if (mode == ClientTlsSettings.Simple && (tls.CaCertificates is not null || tls.SubjectAltNames.Count > 0))
+            {
+                errors.Add(new ConfigError(doc, path, "cannot specify caCertificates or subjectAltNames when insecureSkipVerify is set true"));
+            }
+
+            if (mode == ClientTlsSettings.Mutual && (tls.CaCertificates is not null || tls.SubjectAltNames.Count > 0))
+            {
+                errors.Add(new ConfigError(doc, path, "cannot specify caCertificates or subjectAltNames when insecureSkipVerify is set true"));
+            }
+        }
+
+        if (mode == ClientTlsSettings.Mutual)
+        {
+            if (string.IsNullOrEmpty(tls.ClientCertificate))
+            {
+                errors.Add(new ConfigError(doc, $"{path}.clientCertificate", "client certificate required for mutual tls"));
+            }
+
+            if (string.IsNullOrEmpty(tls.PrivateKey))
+            {
+                errors.Add(new ConfigError(doc, $"{path}.privateKey", "private key required for mutual tls"));
+            }
+        }
+
+        // Fields a mode does not use would be silently ignored: refuse them, naming each.
+        var unused = mode switch
+        {
+            ClientTlsSettings.Disable => new[] { ("clientCertificate", tls.ClientCertificate), ("privateKey", tls.PrivateKey), ("caCertificates", tls.CaCertificates), ("sni", tls.Sni), ("insecureSkipVerify", tls.InsecureSkipVerify?.ToString()), ("subjectAltNames", tls.SubjectAltNames.Count > 0 ? "set" : null) },
+            ClientTlsSettings.IstioMutual => [("clientCertificate", tls.ClientCertificate), ("privateKey", tls.PrivateKey), ("caCertificates", tls.CaCertificates), ("insecureSkipVerify", tls.InsecureSkipVerify?.ToString())],
+            ClientTlsSettings.Simple => [("clientCertificate", tls.ClientCertificate), ("privateKey", tls.PrivateKey)],
+            _ => [],
+        };
+        foreach (var (field, value) in unused)
+        {
+            if (value is not null)
+            {
+                errors.Add(new ConfigError(doc, $"{path}.{field}", $"is not used in mode {mode}; remove it"));
+            }
+        }
+    }
+
     private static void ValidateTrafficPolicy(TrafficPolicy? policy, string path, string doc, List<ConfigError> errors)
     {
         // Istio's validateTrafficPolicy and validateConnectionPool: an empty one says nothing, so it is a mistake.
-        if (policy is { LoadBalancer: null, ConnectionPool: null, OutlierDetection: null })
+        if (policy is { LoadBalancer: null, ConnectionPool: null, OutlierDetection: null, Tls: null, PortLevelSettings.Count: 0 })
         {
-            errors.Add(new ConfigError(doc, path, "is empty; set loadBalancer, connectionPool or outlierDetection, or remove it"));
+            errors.Add(new ConfigError(doc, path, "is empty; set loadBalancer, connectionPool, outlierDetection, tls or portLevelSettings, or remove it"));
+        }
+
+        if (policy is not null)
+        {
+            ValidateClientTls(policy.Tls, $"{path}.tls", doc, errors);
+            var ports = new HashSet<int>();
+            for (var i = 0; i < policy.PortLevelSettings.Count; i++)
+            {
+                var port = policy.PortLevelSettings[i];
+                var portPath = $"{path}.portLevelSettings[{i}]";
+                if (port.Port is not (>= 1 and <= 65535))
+                {
+                    errors.Add(new ConfigError(doc, $"{portPath}.port.number", "is required, 1-65535 (Istio: portTrafficPolicy must have valid port)"));
+                }
+                else if (!ports.Add(port.Port.Value))
+                {
+                    errors.Add(new ConfigError(doc, $"{portPath}.port.number", $"port {port.Port} is listed twice; keep one"));
+                }
+
+                if (port.Tls is null)
+                {
+                    errors.Add(new ConfigError(doc, portPath, "is empty; set tls (Istio: port traffic policy must have at least one field)"));
+                }
+
+                ValidateClientTls(port.Tls, $"{portPath}.tls", doc, errors);
+            }
         }
 
         if (policy?.ConnectionPool is { Tcp: null, Http: null })

@@ -31,10 +31,42 @@ internal static partial class MeshDocumentParser
             LoadBalancer = m.Object("loadBalancer", ReadLoadBalancer),
             ConnectionPool = m.Object("connectionPool", ReadConnectionPool),
             OutlierDetection = m.Object("outlierDetection", ReadOutlierDetection),
+            Tls = m.Object("tls", ReadClientTls),
+            PortLevelSettings = m.List("portLevelSettings", ReadPortTrafficPolicy),
         };
-        m.Unsupported("yet", "tls", "portLevelSettings", "tunnel", "proxyProtocol", "retryBudget");
+        m.Unsupported("yet", "tunnel", "proxyProtocol", "retryBudget");
         return policy;
     }
+
+    private static PortTrafficPolicy ReadPortTrafficPolicy(MappingReader m)
+    {
+        var policy = new PortTrafficPolicy
+        {
+            Port = m.Object("port", p => new TlsPortHolder(p.Int("number")))?.Number,
+            Tls = m.Object("tls", ReadClientTls),
+        };
+        m.Unsupported("yet at port level (only tls is)", "loadBalancer", "connectionPool", "outlierDetection");
+        return policy;
+    }
+
+    private static ClientTlsSettings ReadClientTls(MappingReader m)
+    {
+        var tls = new ClientTlsSettings
+        {
+            Mode = m.String("mode"),
+            ClientCertificate = m.String("clientCertificate"),
+            PrivateKey = m.String("privateKey"),
+            CaCertificates = m.String("caCertificates"),
+            SubjectAltNames = m.StringList("subjectAltNames"),
+            Sni = m.String("sni"),
+            InsecureSkipVerify = m.Bool("insecureSkipVerify"),
+        };
+        m.Unsupported("(credentials come from files or the mesh's certificate source, not Kubernetes secrets)", "credentialName");
+        m.Unsupported("yet", "caCrl");
+        return tls;
+    }
+
+    private sealed record TlsPortHolder(int? Number);
 
     private static ConnectionPoolSettings ReadConnectionPool(MappingReader m) => new()
     {

@@ -250,6 +250,9 @@ internal static partial class MeshDocumentParser
             case AuthorizationPolicy.KindName:
                 document = ReadAuthorizationPolicy(top, metadata, apiVersion, source);
                 break;
+            case PeerAuthentication.KindName:
+                document = ReadPeerAuthentication(top, context, apiVersion, metadata, source);
+                break;
             case null or "":
                 top.Raw("spec");
                 break;

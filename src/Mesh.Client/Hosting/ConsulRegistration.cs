@@ -145,6 +145,17 @@ internal sealed partial class ConsulRegistration(
             meta[ConsulMeta.PortPrefix + named.Name] = ConsulMeta.PortValue(named.Port, named.TargetPort ?? named.Port);
         }
 
+        if (mesh.ServiceAccount is { Length: > 0 } account && account != mesh.Service)
+        {
+            meta[ConsulMeta.ServiceAccount] = account;
+        }
+
+        // Served by UseMesh(): callers' auto mTLS sends ISTIO_MUTUAL (Istio's security.istio.io/tlsMode: istio).
+        if (services.GetService(typeof(MeshInbound)) is not null)
+        {
+            meta[ConsulMeta.TlsMode] = "istio";
+        }
+
         var hostPort = address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}";
         return new AgentServiceRegistration
         {

@@ -26,6 +26,25 @@ public sealed class MeshOptions
     /// <value><c>127.0.0.1</c>.</value>
     public string Address { get; set; } = "127.0.0.1";
 
+    /// <summary>Gets or sets the service account this workload runs as: the last segment of its SPIFFE ID <c>spiffe://TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT</c>.</summary>
+    /// <value>Null: the service name (<see cref="Service"/>), or <c>default</c> when that is empty.</value>
+    public string? ServiceAccount { get; set; }
+
+    /// <summary>Gets or sets the mesh's trust domain, the authority of every SPIFFE ID (Istio's <c>trustDomain</c>).</summary>
+    /// <value><c>cluster.local</c>.</value>
+    public string TrustDomain { get; set; } = "cluster.local";
+
+    /// <summary>Gets or sets trust domains accepted as the mesh's own (Istio's <c>trustDomainAliases</c>); <c>consul</c> accepts Consul Connect's.</summary>
+    /// <value>Empty.</value>
+    public List<string> TrustDomainAliases { get; set; } = [];
+
+    /// <summary>Gets or sets the root namespace: a PeerAuthentication there without a selector applies to the whole mesh.</summary>
+    /// <value><c>istio-system</c>.</value>
+    public string RootNamespace { get; set; } = "istio-system";
+
+    /// <summary>Gets or sets where the workload certificate and the trusted roots come from.</summary>
+    public MeshCertificateOptions Certificates { get; set; } = new();
+
     /// <summary>Gets or sets the registry that supplies instances and config documents: one of <see cref="MeshRegistries"/>, in any case; another name fails the start.</summary>
     /// <value><see cref="MeshRegistries.Static"/>.</value>
     public string Registry { get; set; } = MeshRegistries.Static;

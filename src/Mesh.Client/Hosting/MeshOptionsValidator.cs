@@ -29,6 +29,8 @@ internal sealed class MeshOptionsValidator : IValidateOptions<MeshOptions>
             failures.Add($"Mesh:Static:ConfigDirectory '{dir}' does not exist ({Path.GetFullPath(dir)}); create it or fix the path.");
         }
 
+        ValidateSecurity(options, failures);
+
         foreach (var (service, instances) in options.Static.Services)
         {
             if (string.IsNullOrWhiteSpace(service) || service.Contains('*', StringComparison.Ordinal))
@@ -83,6 +85,63 @@ internal sealed class MeshOptionsValidator : IValidateOptions<MeshOptions>
             if (port.TargetPort is { } target && target is < 1 or > 65535)
             {
                 failures.Add($"{key}:{p}:TargetPort is {target}; use 1-65535, or leave it out for the service port itself.");
+            }
+        }
+    }
+
+    private static void ValidateSecurity(MeshOptions options, List<string> failures)
+    {
+        if (!Security.SpiffeId.TryParse($"spiffe://{options.TrustDomain}/ns/x/sa/y", out _, out var error))
+        {
+            failures.Add($"Mesh:TrustDomain '{options.TrustDomain}' is not a SPIFFE trust domain ({error}).");
+        }
+
+        foreach (var alias in options.TrustDomainAliases)
+        {
+            if (!Security.SpiffeId.TryParse($"spiffe://{alias}/ns/x/sa/y", out _, out error))
+            {
+                failures.Add($"Mesh:TrustDomainAliases '{alias}' is not a SPIFFE trust domain ({error}).");
+            }
+        }
+
+        var account = MeshSecurityFactory.ServiceAccountOf(options);
+        if (!Security.SpiffeId.TryParse($"spiffe://cluster.local/ns/x/sa/{account}", out var id, out error) || id.ServiceAccount != account)
+        {
+            failures.Add($"Mesh:ServiceAccount (or Mesh:Service, its default) '{account}' cannot be part of a SPIFFE ID: {error ?? "it must be one path segment (letters, digits, '.', '-', '_')"}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.RootNamespace))
+        {
+            failures.Add("Mesh:RootNamespace is empty; use the default 'istio-system' or another namespace.");
+        }
+
+        var certificates = options.Certificates;
+        var files = string.Equals(certificates.Source, MeshCertificateSources.Files, StringComparison.OrdinalIgnoreCase);
+        if (!files && !string.Equals(certificates.Source, MeshCertificateSources.LocalCa, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"Mesh:Certificates:Source '{certificates.Source}' is not a certificate source; use '{MeshCertificateSources.LocalCa}' or '{MeshCertificateSources.Files}'.");
+        }
+
+        if (certificates.LocalCa.LeafLifetime < TimeSpan.FromMinutes(2))
+        {
+            failures.Add($"Mesh:Certificates:LocalCa:LeafLifetime is {certificates.LocalCa.LeafLifetime}; use 2 minutes or more.");
+        }
+
+        if (certificates.LocalCa.RefreshInterval <= TimeSpan.Zero || certificates.Files.RefreshInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Mesh:Certificates:LocalCa:RefreshInterval and Mesh:Certificates:Files:RefreshInterval must be more than 0.");
+        }
+
+        if (files)
+        {
+            var f = certificates.Files;
+            if (f.Directory is null && (f.CertificateChain is null || f.PrivateKey is null || f.CaCertificates is null))
+            {
+                failures.Add("Mesh:Certificates:Files: set CertificateChain, PrivateKey and CaCertificates, or Directory.");
+            }
+            else if (f.Directory is { } dir && !Directory.Exists(dir))
+            {
+                failures.Add($"Mesh:Certificates:Files:Directory '{dir}' does not exist.");
             }
         }
     }

@@ -51,6 +51,7 @@ public static class MeshServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MeshMetrics>();
+        services.TryAddSingleton(static sp => MeshSecurityFactory.Create(sp));
         services.TryAddSingleton<Mesh.Transport.IMeshTransportFactory, Mesh.Transport.SocketsTransportFactory>();
         services.TryAddSingleton<Mesh.Transport.MeshTransportPool>();
         services.TryAddSingleton<StaticRegistry>();

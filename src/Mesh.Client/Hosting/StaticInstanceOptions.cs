@@ -19,6 +19,10 @@ public sealed class StaticInstanceOptions
     /// <value>Empty.</value>
     public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Gets or sets the service account the instance runs as: callers expect its SPIFFE ID under ISTIO_MUTUAL.</summary>
+    /// <value>Null: the service's name.</value>
+    public string? ServiceAccount { get; set; }
+
     /// <summary>Gets or sets the instance's name.</summary>
     /// <value>Null: <c>address:port</c>.</value>
     public string? Id { get; set; }

@@ -29,6 +29,12 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         // follow a mesh channel's call to its end, for least request and outlier detection.
         if (Grpc.MeshGrpcCall.IsBalanced(request, out var grpc))
         {
+            // A cluster whose connections are TLS (DestinationRule tls, auto mTLS) sends through the mesh's pool for it.
+            if (grpc?.Cluster.Transport is { Settings.Tls: not null })
+            {
+                return grpc.TrackAsync(SendThroughClusterAsync(request, grpc.Cluster, cancellationToken));
+            }
+
             return grpc is null ? base.SendAsync(request, cancellationToken) : grpc.TrackAsync(base.SendAsync(request, cancellationToken));
         }
 
@@ -39,6 +45,31 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         }
 
         return Send(request, decision, cancellationToken);
+    }
+
+    /// <summary>A gRPC attempt the balancer picked, sent through the cluster's connection pool (read again if a config change retired it).</summary>
+    private static async Task<HttpResponseMessage> SendThroughClusterAsync(HttpRequestMessage request, ClusterState cluster, CancellationToken cancellationToken)
+    {
+        var transport = cluster.Transport;
+        while (!transport.TryEnter())
+        {
+            var current = cluster.Transport;
+            if (ReferenceEquals(current, transport))
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Mesh: cluster {cluster.Name} left the config");
+            }
+
+            transport = current;
+        }
+
+        try
+        {
+            return await transport.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            transport.Exit();
+        }
     }
 
     /// <summary>The first call to a service loads its instances, then routes again against the new snapshot.</summary>

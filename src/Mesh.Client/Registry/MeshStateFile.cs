@@ -55,6 +55,7 @@ internal sealed partial class MeshStateFile(string path)
                 Port = i.Port,
                 Labels = i.Labels.ToDictionary(l => l.Key, l => l.Value),
                 Ports = i.Ports is { Count: > 0 } ports ? ports.ToDictionary(p => p.Name, p => Consul.ConsulMeta.PortValue(p.Port, p.TargetPort)) : null,
+                ServiceAccount = i.ServiceAccount,
             }).ToList(),
             Services = state.Instances.Keys.Select(k => $"{k.Name}.{k.Namespace}").ToList(),
         };
@@ -117,7 +118,7 @@ internal sealed partial class MeshStateFile(string path)
 
         foreach (var group in file.Instances.GroupBy(i => new ServiceKey(i.Service, i.Namespace)))
         {
-            instances[group.Key] = group.Select(i => new ServiceInstance(group.Key, i.Id, i.Address, i.Port, i.Labels, Ports: ReadPorts(i.Ports))).ToArray();
+            instances[group.Key] = group.Select(i => new ServiceInstance(group.Key, i.Id, i.Address, i.Port, i.Labels, Ports: ReadPorts(i.Ports), ServiceAccount: i.ServiceAccount)).ToArray();
         }
 
         return new MeshState(documents, errors, instances) { ConfigTexts = file.Config.Select(c => (c.Key, c.Text)).ToList() };
@@ -179,6 +180,9 @@ internal sealed class StateFileInstance
 
     /// <summary>Gets or sets the named ports, as Consul Meta writes them: name to <c>port</c> or <c>port:targetPort</c>; null when none.</summary>
     public Dictionary<string, string>? Ports { get; set; }
+
+    /// <summary>Gets or sets the service account the instance runs as (the identity mTLS expects); null for the service's name.</summary>
+    public string? ServiceAccount { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

@@ -31,7 +31,7 @@ internal sealed class ClusterState : IDisposable
         _picker = new Picker(endpoints, CreateLoadBalancer(config.TrafficPolicy.LoadBalancer, endpoints));
         _limits = config.TrafficPolicy.ConnectionPool is { } pool ? new ClusterLimits(pool) : null;
         _outlier = config.TrafficPolicy.OutlierDetection is { } outlier ? new OutlierDetector(endpoints, outlier, context.Time) : null;
-        _transport = context.Transports.Acquire(TransportSettings.For(Name, config.TrafficPolicy.ConnectionPool, endpoints.Length));
+        _transport = context.Transports.Acquire(TransportSettings.For(Name, config.TrafficPolicy.ConnectionPool, endpoints.Length, config.Tls));
     }
 
     public string Name { get; }
@@ -138,7 +138,7 @@ internal sealed class ClusterState : IDisposable
         }
 
         var transport = _transport;
-        var settingsNow = TransportSettings.For(Name, policy.ConnectionPool, endpoints.Length);
+        var settingsNow = TransportSettings.For(Name, policy.ConnectionPool, endpoints.Length, config.Tls);
         if (!settingsNow.Equals(transport.Settings))
         {
             // Publish the new pool before letting the old one go, so a request always finds a live one.

@@ -16,6 +16,7 @@ namespace Mesh.Snapshot;
 /// <param name="TrafficPolicy">The merged traffic policy: load balancer, connection pool, outlier detection.</param>
 /// <param name="Endpoints">The instances in the cluster, healthy or not, ordered by address and port.</param>
 /// <param name="IsCold">Whether the service's instances are not loaded yet (the first call loads them).</param>
+/// <param name="Tls">How connections are secured (DestinationRule tls, or auto mTLS); null for plaintext.</param>
 internal sealed record ClusterConfig(
     string Name,
     ServiceKey Service,
@@ -23,7 +24,8 @@ internal sealed record ClusterConfig(
     int? Port,
     TrafficPolicy TrafficPolicy,
     ValueList<EndpointConfig> Endpoints,
-    bool IsCold = false)
+    bool IsCold = false,
+    UpstreamTls? Tls = null)
 {
     public override string ToString() => Name;
 }

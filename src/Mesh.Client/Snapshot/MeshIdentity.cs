@@ -3,7 +3,12 @@ using Mesh.Configuration;
 namespace Mesh.Snapshot;
 
 /// <summary>Who is calling: the local workload's namespace and labels, which decide short-name resolution and sourceLabels matches.</summary>
-internal sealed record MeshIdentity(string Service, string Namespace, IReadOnlyDictionary<string, string> Labels, string SourceAddress)
+/// <param name="Service">The local service's name; empty for a pure client.</param>
+/// <param name="Namespace">The local workload's namespace.</param>
+/// <param name="Labels">The local workload's labels.</param>
+/// <param name="SourceAddress">The local workload's address (consistent hashing's source IP).</param>
+/// <param name="TrustDomain">The mesh's trust domain (Mesh:TrustDomain): the destinations' expected SPIFFE IDs are in it.</param>
+internal sealed record MeshIdentity(string Service, string Namespace, IReadOnlyDictionary<string, string> Labels, string SourceAddress, string TrustDomain = "cluster.local")
 {
     public static MeshIdentity Anonymous(string ns = "default") => new("", ns, ObjectMetadata.EmptyMap, "127.0.0.1");
 }

@@ -43,7 +43,7 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
             var name = ClusterName(service, subset, port);
             if (!clusters.ContainsKey(name))
             {
-                clusters[name] = BuildCluster(name, service, subset, port, instances, rules, coldServices.Contains(service));
+                clusters[name] = BuildCluster(name, service, subset, port, instances, rules, coldServices.Contains(service), identity.TrustDomain);
             }
 
             return name;
@@ -157,7 +157,8 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
         int? port,
         IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> instances,
         Dictionary<ServiceKey, DestinationRule> rules,
-        bool isCold)
+        bool isCold,
+        string trustDomain)
     {
         rules.TryGetValue(service, out var rule);
         var subset = subsetName is null ? null : rule?.Spec.Subsets.FirstOrDefault(s => s.Name == subsetName);
@@ -166,12 +167,15 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
         // A port that instances of the service name is theirs alone, at their own port for it (a Kubernetes Service
         // port's endpoints); any other port, or none, is every instance at its main port.
         var named = port is { } p && all.Any(i => i.TargetPortFor(p) is not null);
-        var members = all
+        var selected = all
             .Where(i => subset is null || subset.Labels.All(l => i.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
             .Select(i => (Instance: i, Port: named ? i.TargetPortFor(port!.Value) : i.Port))
             .Where(m => m.Port is not null)
             .OrderBy(m => m.Instance.Address, StringComparer.Ordinal)
             .ThenBy(m => m.Port)
+            .ToArray();
+        var instancesIn = selected.Select(m => m.Instance).ToArray();
+        var members = selected
             .Select(m => new EndpointConfig(m.Instance.Id, m.Instance.Address, m.Port!.Value, m.Instance.Healthy ? EndpointHealth.Healthy : EndpointHealth.Unhealthy))
             .ToArray();
 
@@ -182,6 +186,46 @@ internal sealed class MeshSnapshotCompiler(MeshIdentity identity)
             ConnectionPool = subset?.TrafficPolicy?.ConnectionPool ?? rule?.Spec.TrafficPolicy?.ConnectionPool,
             OutlierDetection = subset?.TrafficPolicy?.OutlierDetection ?? rule?.Spec.TrafficPolicy?.OutlierDetection,
         };
-        return new ClusterConfig(name, service, subsetName, port, policy, new ValueList<EndpointConfig>(members), isCold);
+        var tls = ResolveTls(service, port, subset?.TrafficPolicy, rule?.Spec.TrafficPolicy, instancesIn, trustDomain);
+        return new ClusterConfig(name, service, subsetName, port, policy, new ValueList<EndpointConfig>(members), isCold, tls);
+    }
+
+    /// <summary>
+    /// The cluster's TLS as Istio resolves it: the port's tls over the policy's, the subset's over the rule's; with none set,
+    /// auto mTLS (ISTIO_MUTUAL when every instance carries <c>security.istio.io/tlsMode: istio</c>, else plaintext).
+    /// ISTIO_MUTUAL expects the rule's subjectAltNames, else the SPIFFE IDs of the instances' service accounts.
+    /// </summary>
+    private static UpstreamTls? ResolveTls(ServiceKey service, int? port, TrafficPolicy? subsetPolicy, TrafficPolicy? rulePolicy, ServiceInstance[] instances, string trustDomain)
+    {
+        // Port-level settings match the cluster's port, or the instances' one port when no route named a port.
+        var ports = instances.Select(i => i.Port).Distinct().ToArray();
+        var effectivePort = port ?? (ports.Length == 1 ? ports[0] : null);
+        static ClientTlsSettings? AtPort(TrafficPolicy? policy, int? p) =>
+            p is null ? null : policy?.PortLevelSettings.FirstOrDefault(s => s.Port == p)?.Tls;
+
+        var tls = AtPort(subsetPolicy, effectivePort) ?? subsetPolicy?.Tls ?? AtPort(rulePolicy, effectivePort) ?? rulePolicy?.Tls;
+        var auto = false;
+        if (tls is null)
+        {
+            if (instances.Length == 0 || !instances.All(i => i.Labels.TryGetValue(ServiceInstance.TlsModeLabel, out var mode) && mode == "istio"))
+            {
+                return null;
+            }
+
+            tls = new ClientTlsSettings { Mode = ClientTlsSettings.IstioMutual };
+            auto = true;
+        }
+
+        var mode = tls.Mode ?? ClientTlsSettings.Disable;
+        if (mode == ClientTlsSettings.Disable)
+        {
+            return null;
+        }
+
+        var sans = tls.SubjectAltNames.Count > 0 || mode != ClientTlsSettings.IstioMutual
+            ? tls.SubjectAltNames
+            : instances.Select(i => i.ServiceAccount ?? service.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                .Select(sa => $"spiffe://{trustDomain}/ns/{(service.Namespace.Length == 0 ? "default" : service.Namespace)}/sa/{sa}").ToArray();
+        return new UpstreamTls(mode, new ValueList<string>([.. sans]), tls.Sni ?? service.Fqdn, tls.CaCertificates, tls.ClientCertificate, tls.PrivateKey, tls.InsecureSkipVerify == true, auto);
     }
 }

@@ -47,7 +47,7 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
         _logger = logger;
         _time = time ?? TimeProvider.System;
         var o = options.Value;
-        var identity = new MeshIdentity(o.Service, o.Namespace, new Dictionary<string, string>(o.Labels, StringComparer.Ordinal), o.Address);
+        var identity = new MeshIdentity(o.Service, o.Namespace, new Dictionary<string, string>(o.Labels, StringComparer.Ordinal), o.Address, o.TrustDomain);
         _compiler = new MeshSnapshotCompiler(identity);
         if (transports is null)
         {

@@ -47,6 +47,16 @@ internal static class MeshEventIds
     public const int NoMeshServicesConfigured = 510;
 
     // 6xx: security: certificate sources, rotation, mTLS handshakes (outbound and inbound).
+    public const int CertificateIssued = 600;
+    public const int CertificateRenewalFailed = 601;
+    public const int TrustedRootsChanged = 602;
+    public const int CertificateFilesReloaded = 603;
+    public const int CertificateFilesRejected = 604;
+    public const int UpstreamPeerRejected = 610;
+    public const int UpstreamTlsFailed = 611;
+    public const int InboundHandshakeRefused = 620;
+    public const int InboundPlaintextRefused = 621;
+    public const int InboundConnectionFailed = 622;
 
     // 7xx: authorization: PeerAuthentication and AuthorizationPolicy decisions.
     public const int AuthorizationDenied = 750;

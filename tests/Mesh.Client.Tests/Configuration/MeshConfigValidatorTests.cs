@@ -474,7 +474,7 @@ public class MeshConfigValidatorTests
 
         var error = Assert.Single(MeshConfigValidator.Validate(documents));
 
-        Assert.Equal(("spec.trafficPolicy", "is empty; set loadBalancer, connectionPool or outlierDetection, or remove it"), (error.Path, error.Message));
+        Assert.Equal(("spec.trafficPolicy", "is empty; set loadBalancer, connectionPool, outlierDetection, tls or portLevelSettings, or remove it"), (error.Path, error.Message));
     }
 
     [Theory]

@@ -435,7 +435,7 @@ public class MeshDocumentParserTests
     }
 
     [Fact]
-    public void Parse_TlsAndPortLevelSettings_ReportedAsNotSupportedByName()
+    public void Parse_TlsCredentialNameAndPortLevelLoadBalancer_ReportedAsNotSupportedByName()
     {
         const string yaml = """
             apiVersion: networking.istio.io/v1
@@ -446,8 +446,8 @@ public class MeshDocumentParserTests
               host: reviews
               trafficPolicy:
                 tls:
-                  mode:
-                    ISTIO_MUTUAL
+                  mode: MUTUAL
+                  credentialName: reviews-secret
               subsets:
               - name: v1
                 labels:
@@ -455,6 +455,7 @@ public class MeshDocumentParserTests
                 trafficPolicy:
                   portLevelSettings:
                   - port: { number: 9080 }
+                    loadBalancer: { simple: RANDOM }
             """;
 
         var result = MeshDocumentParser.Parse(yaml, "reviews.yaml");
@@ -462,8 +463,8 @@ public class MeshDocumentParserTests
         Assert.Empty(result.Documents);
         Assert.Collection(
             result.Errors,
-            e => Assert.Equal(("spec.trafficPolicy.tls", "field 'tls' is not supported by Mesh yet; remove it (line 8)"), (e.Path, e.Message)),
-            e => Assert.Equal(("spec.subsets[0].trafficPolicy.portLevelSettings", "field 'portLevelSettings' is not supported by Mesh yet; remove it (line 16)"), (e.Path, e.Message)));
+            e => Assert.Equal(("spec.trafficPolicy.tls.credentialName", "field 'credentialName' is not supported by Mesh (credentials come from files or the mesh's certificate source, not Kubernetes secrets); remove it (line 10)"), (e.Path, e.Message)),
+            e => Assert.Equal(("spec.subsets[0].trafficPolicy.portLevelSettings[0].loadBalancer", "field 'loadBalancer' is not supported by Mesh yet at port level (only tls is); remove it (line 18)"), (e.Path, e.Message)));
     }
 
     [Fact]

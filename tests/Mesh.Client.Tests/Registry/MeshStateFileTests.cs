@@ -57,4 +57,23 @@ public sealed class MeshStateFileTests
         Assert.Equal(ports, ratings[0].Ports);
         Assert.Null(ratings[1].Ports);
     }
+
+    [Fact]
+    public void SaveThenLoad_ServiceAccount_Kept()
+    {
+        using var directory = new TempDirectory();
+        var file = new MeshStateFile(Path.Combine(directory.Path, "state.json"));
+        var key = new ServiceKey("reviews", "default");
+        var instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>
+        {
+            [key] = [new ServiceInstance(key, "reviews-1", "10.0.0.1", 51000, new Dictionary<string, string>(), ServiceAccount: "bookinfo-reviews"), new ServiceInstance(key, "reviews-2", "10.0.0.2", 52000, new Dictionary<string, string>())],
+        };
+
+        file.Save(new MeshState([], [], instances), DateTimeOffset.UnixEpoch, NullLogger.Instance);
+        var loaded = file.TryLoad("default", out _, out var error);
+
+        Assert.Null(error);
+        Assert.Equal("bookinfo-reviews", loaded!.Instances[key][0].ServiceAccount);
+        Assert.Null(loaded.Instances[key][1].ServiceAccount);
+    }
 }

@@ -9,6 +9,15 @@ internal static class ConsulMeta
     /// <summary>The mesh namespace of the instance (Consul OSS has none of its own).</summary>
     public const string Namespace = "mesh-namespace";
 
+    /// <summary>The service account the instance runs as (its SPIFFE ID's <c>sa</c>); absent means the service name.</summary>
+    public const string ServiceAccount = "service-account";
+
+    /// <summary>
+    /// Istio's <c>security.istio.io/tlsMode</c> label (Consul Meta keys allow only letters, digits, '-' and '_'):
+    /// <c>istio</c> when the instance accepts mTLS. Mesh sets it on registration when the service serves with <c>UseMesh()</c>.
+    /// </summary>
+    public const string TlsMode = "mesh-tls-mode";
+
     /// <summary>
     /// The prefix of a named port: <c>port-grpc-ratings</c> = <c>9090</c> (service port 9090, at the registered address
     /// on port 9090) or <c>9090:51001</c> (service port 9090, the instance's port 51001). Consul 1.8 registers one port

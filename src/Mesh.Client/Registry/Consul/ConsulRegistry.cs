@@ -408,9 +408,16 @@ internal sealed partial class ConsulRegistry : IMeshStateSource, IAsyncDisposabl
     /// <summary>Maps a health entry to an instance: Meta becomes labels, <c>port-&lt;name&gt;</c> Meta named ports; the service address falls back to the node's.</summary>
     private static ServiceInstance ToInstance(ServiceKey service, ServiceEntry entry)
     {
-        var (labels, ports) = ConsulMeta.Split(entry.Service.Meta ?? []);
+        var meta = entry.Service.Meta ?? [];
+        var (labels, ports) = ConsulMeta.Split(meta);
+        labels.Remove(ConsulMeta.ServiceAccount);
+        if (labels.Remove(ConsulMeta.TlsMode, out var tlsMode))
+        {
+            labels[ServiceInstance.TlsModeLabel] = tlsMode;
+        }
+
         var address = string.IsNullOrEmpty(entry.Service.Address) ? entry.Node.Address : entry.Service.Address;
-        return new ServiceInstance(service, entry.Service.ID, address, entry.Service.Port, labels, Ports: ports);
+        return new ServiceInstance(service, entry.Service.ID, address, entry.Service.Port, labels, Ports: ports, ServiceAccount: meta.GetValueOrDefault(ConsulMeta.ServiceAccount));
     }
 
     public async ValueTask DisposeAsync()

@@ -108,7 +108,8 @@ internal sealed partial class StaticRegistry : IMeshStateSource, IDisposable
                     i.Address,
                     i.Port,
                     new Dictionary<string, string>(i.Labels, StringComparer.Ordinal),
-                    Ports: i.Ports.Count == 0 ? null : new ValueList<InstancePort>(i.Ports.Select(p => new InstancePort(p.Name, p.Port, p.TargetPort ?? p.Port)))))
+                    Ports: i.Ports.Count == 0 ? null : new ValueList<InstancePort>(i.Ports.Select(p => new InstancePort(p.Name, p.Port, p.TargetPort ?? p.Port))),
+                    ServiceAccount: i.ServiceAccount))
                 .ToArray();
         }
 
