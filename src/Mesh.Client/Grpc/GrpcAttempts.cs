@@ -69,11 +69,17 @@ internal sealed class GrpcAttempts
         }
     }
 
+    /// <summary>Gets the number of attempts started (1 + retries), for telemetry.</summary>
+    public int Started => Volatile.Read(ref _started);
+
+    private int _started;
+
     /// <summary>Starts an attempt with these attempts in scope: the call captures them when it starts; the caller's context is left as it was.</summary>
     public T Start<T>(Func<T> start)
     {
         var outer = CurrentAttempts.Value;
         CurrentAttempts.Value = this;
+        Interlocked.Increment(ref _started);
         try
         {
             return start();

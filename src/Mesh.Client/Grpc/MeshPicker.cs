@@ -130,6 +130,7 @@ internal sealed class MeshPicker : SubchannelPicker
         {
             // As the HTTP mesh counts it: routed, then over the cluster's limit.
             Count(first, Routed);
+            _metrics.Overflow(cluster.Name);
             return Unavailable($"upstream_overflow: cluster {cluster.Name} is at its max_requests limit");
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Mesh.LoadBalancing;
@@ -16,8 +17,9 @@ namespace Mesh.Http;
 /// retries and the cluster's limits and outlier detection, with the logical authority kept in Host
 /// as behind a sidecar. Hosts the mesh does not know pass through untouched.
 /// </summary>
-internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, MeshMetrics metrics, TimeProvider time, ILogger<MeshHttpHandler> logger) : DelegatingHandler
+internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, MeshClientTelemetry telemetry, TimeProvider time, ILogger<MeshHttpHandler> logger) : DelegatingHandler
 {
+    private readonly MeshMetrics _metrics = telemetry.Metrics;
     private const string HostHeader = "Host";
     private static readonly KeyValuePair<string, object?> Routed = new("outcome", "routed");
     private static readonly KeyValuePair<string, object?> NoRoute = new("outcome", MeshHeaders.RouteNotFound);
@@ -76,17 +78,17 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         switch (decision.Outcome)
         {
             case RouteOutcome.Routed:
-                metrics.Requests.Add(1, Routed);
+                _metrics.Requests.Add(1, Routed);
                 return SendRoutedAsync(request, decision, cancellationToken);
             case RouteOutcome.NoRoute:
-                metrics.Requests.Add(1, NoRoute);
+                _metrics.Requests.Add(1, NoRoute);
                 Log.NoRoute(logger, request.Method, request.RequestUri!, decision.Service!.VirtualService ?? "");
-                return Task.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.RouteNotFound, "no route matched"));
+                return Task.FromResult(Answered(request, decision, Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.RouteNotFound, "no route matched"), ResponseFlags.NoRouteFound));
             case RouteOutcome.NoHealthyUpstream:
-                metrics.Requests.Add(1, NoUpstream);
+                _metrics.Requests.Add(1, NoUpstream);
                 var cluster = decision.Target?.Cluster.Name ?? "(all weights are 0)";
                 Log.NoHealthyUpstream(logger, request.Method, request.RequestUri!, cluster);
-                return Task.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream"));
+                return Task.FromResult(Answered(request, decision, Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream"), ResponseFlags.NoHealthyUpstream));
             default:
                 return base.SendAsync(request, cancellationToken);
         }
@@ -103,157 +105,280 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         var cluster = target.Cluster;
         var policy = route.Policy;
 
-        // Faults come first, as Envoy's fault filter runs before the router: a delay, then maybe an abort.
-        if (policy?.Fault is { } fault)
+        // Telemetry of the logical request (after retries): measured only when someone listens. The span is the parent
+        // of HttpClient's span of each attempt (Activity.Current flows into the transport's SocketsHttpHandler).
+        var measured = telemetry.Enabled;
+        var start = measured ? time.GetTimestamp() : 0;
+        var activity = MeshActivities.Source.HasListeners() ? MeshActivities.StartRequest(request.Method.Method, telemetry.TagsFor(cluster).DestinationService) : null;
+        var flags = ResponseFlags.None;
+        var attempts = 0;
+        if (measured)
         {
-            var random = provider.Routes.Random;
-            if (FaultPolicy.Roll(fault.DelayPercent, random) && fault.Delay > TimeSpan.Zero)
-            {
-                await Task.Delay(fault.Delay, time, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (fault.AbortStatus != 0 && FaultPolicy.Roll(fault.AbortPercent, random))
-            {
-                return Generated(request, (HttpStatusCode)fault.AbortStatus, MeshHeaders.FaultAbort, "fault filter abort");
-            }
+            MeshClientTelemetry.EnrichAttempts(request, telemetry.TagsFor(cluster));
         }
 
-        var original = request.RequestUri!;
-        var originalHost = request.Headers.Host;
-        var perConnection = cluster.MaxRequestsPerConnection;
-        var originalClose = perConnection is null ? null : request.Headers.ConnectionClose;
-
-        // Keep the logical authority, as a sidecar would: the upstream sees Host: reviews:9080. Added without
-        // validation when the caller set none: the value comes from a parsed Uri (or a validated rewrite).
-        if (route.Rewrite?.Authority is { } authority)
-        {
-            request.Headers.Host = authority;
-        }
-        else if (originalHost is null)
-        {
-            request.Headers.TryAddWithoutValidation(HostHeader, original.Authority);
-        }
-        route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
-        target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
-
-        var replayable = policy is { Retries: > 0 } && RoutePolicy.IsReplayable(request);
-        var retriesHeld = 0;
-        ClusterLimits? retryLimits = null;
-        MeshEndpoint? endpoint = null;
-        CancellationTokenSource? routeTimeout = null;
-        CancellationTokenRegistration callerLink = default;
-        HttpResponseMessage response;
         try
         {
-            // The route timeout bounds every attempt and backoff; the caller's token still cancels it all.
-            var token = cancellationToken;
-            if (policy?.Timeout is { } timeout)
+            // Faults come first, as Envoy's fault filter runs before the router: a delay, then maybe an abort.
+            if (policy?.Fault is { } fault)
             {
-                routeTimeout = new CancellationTokenSource(timeout, time);
-                callerLink = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), routeTimeout);
-                token = routeTimeout.Token;
+                var random = provider.Routes.Random;
+                if (FaultPolicy.Roll(fault.DelayPercent, random) && fault.Delay > TimeSpan.Zero)
+                {
+                    flags |= ResponseFlags.DelayInjected;
+                    await Task.Delay(fault.Delay, time, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (fault.AbortStatus != 0 && FaultPolicy.Roll(fault.AbortPercent, random))
+                {
+                    flags |= ResponseFlags.FaultInjected;
+                    var aborted = Generated(request, (HttpStatusCode)fault.AbortStatus, MeshHeaders.FaultAbort, "fault filter abort");
+                    Complete(request, request.RequestUri!, cluster, route, null, aborted, flags, start, activity, attempts, measured);
+                    return aborted;
+                }
             }
 
-            for (var attempt = 0; ; attempt++)
-            {
-                // 1. An endpoint: the routed one first, another one on a retry (Envoy's previous-hosts predicate).
-                endpoint = attempt == 0 ? decision.Endpoint : cluster.PickOther(request, endpoint);
-                HttpResponseMessage? result = null;
-                var failure = UpstreamFailure.None;
-                Exception? error = null;
-                var limits = cluster.Limits;
-                if (endpoint is null)
-                {
-                    result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
-                }
-                else if (limits?.TryEnter() is { } limit)
-                {
-                    Log.Overflow(logger, request.Method, original, cluster.Name, limit);
-                    result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}");
-                }
-                else
-                {
-                    // 2. The cluster's connection pool now; one retired by a config change in the meantime is read again.
-                    var transport = cluster.Transport;
-                    while (transport is not null && !transport.TryEnter())
-                    {
-                        var current = cluster.Transport;
-                        transport = ReferenceEquals(current, transport) ? null : current;
-                    }
+            var original = request.RequestUri!;
+            var originalHost = request.Headers.Host;
+            var perConnection = cluster.MaxRequestsPerConnection;
+            var originalClose = perConnection is null ? null : request.Headers.ConnectionClose;
 
-                    if (transport is null)
+            // Keep the logical authority, as a sidecar would: the upstream sees Host: reviews:9080. Added without
+            // validation when the caller set none: the value comes from a parsed Uri (or a validated rewrite).
+            if (route.Rewrite?.Authority is { } authority)
+            {
+                request.Headers.Host = authority;
+            }
+            else if (originalHost is null)
+            {
+                request.Headers.TryAddWithoutValidation(HostHeader, original.Authority);
+            }
+            route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
+            target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
+
+            var replayable = policy is { Retries: > 0 } && RoutePolicy.IsReplayable(request);
+            var retriesHeld = 0;
+            ClusterLimits? retryLimits = null;
+            MeshEndpoint? endpoint = null;
+            CancellationTokenSource? routeTimeout = null;
+            CancellationTokenRegistration callerLink = default;
+            HttpResponseMessage response;
+            try
+            {
+                // The route timeout bounds every attempt and backoff; the caller's token still cancels it all.
+                var token = cancellationToken;
+                if (policy?.Timeout is { } timeout)
+                {
+                    routeTimeout = new CancellationTokenSource(timeout, time);
+                    callerLink = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), routeTimeout);
+                    token = routeTimeout.Token;
+                }
+
+                for (var attempt = 0; ; attempt++)
+                {
+                    // 1. An endpoint: the routed one first, another one on a retry (Envoy's previous-hosts predicate).
+                    endpoint = attempt == 0 ? decision.Endpoint : cluster.PickOther(request, endpoint);
+                    attempts = attempt + 1;
+                    HttpResponseMessage? result = null;
+                    var failure = UpstreamFailure.None;
+                    Exception? error = null;
+                    var limits = cluster.Limits;
+                    var attemptFlag = ResponseFlags.None;
+                    if (endpoint is null)
                     {
-                        // The cluster left the config after this request was routed (Envoy: NC, cluster not found).
-                        limits?.Exit();
+                        attemptFlag = ResponseFlags.NoHealthyUpstream;
                         result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
+                    }
+                    else if (limits?.TryEnter() is { } limit)
+                    {
+                        Log.Overflow(logger, request.Method, original, cluster.Name, limit);
+                        _metrics.Overflow(cluster.Name);
+                        attemptFlag = ResponseFlags.UpstreamOverflow;
+                        result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}");
                     }
                     else
                     {
-                        (result, failure, error) = await SendAttemptAsync(request, original, decision, endpoint, transport, limits, perConnection, token, cancellationToken, routeTimeout, policy?.PerTryTimeout).ConfigureAwait(false);
-                    }
-                }
+                        // 2. The cluster's connection pool now; one retired by a config change in the meantime is read again.
+                        var transport = cluster.Transport;
+                        while (transport is not null && !transport.TryEnter())
+                        {
+                            var current = cluster.Transport;
+                            transport = ReferenceEquals(current, transport) ? null : current;
+                        }
 
-                // 3. Done, or another attempt: retries left, a replayable request, a retriable result, a retry budget.
-                if (attempt >= (policy?.Retries ?? 0) || !replayable || failure == UpstreamFailure.RouteTimeout || !policy!.IsRetriable(result, failure) ||
-                    !TryEnterRetry(limits, ref retryLimits, ref retriesHeld))
-                {
-                    response = result ?? Failed(request, original, failure, error!);
-                    break;
-                }
-
-                result?.Dispose();
-                var backoff = RoutePolicy.Backoff(attempt, provider.Routes.Random);
-                if (backoff > TimeSpan.Zero)
-                {
-                    try
-                    {
-                        await Task.Delay(backoff, time, token).ConfigureAwait(false);
+                        if (transport is null)
+                        {
+                            // The cluster left the config after this request was routed (Envoy: NC, cluster not found).
+                            limits?.Exit();
+                            attemptFlag = ResponseFlags.NoHealthyUpstream;
+                            result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
+                        }
+                        else
+                        {
+                            (result, failure, error) = await SendAttemptAsync(request, original, decision, endpoint, transport, limits, perConnection, token, cancellationToken, routeTimeout, policy?.PerTryTimeout).ConfigureAwait(false);
+                        }
                     }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+
+                    // 3. Done, or another attempt: retries left, a replayable request, a retriable result, a retry budget.
+                    if (attempt >= (policy?.Retries ?? 0) || !replayable || failure == UpstreamFailure.RouteTimeout || !policy!.IsRetriable(result, failure) ||
+                        !TryEnterRetry(limits, ref retryLimits, ref retriesHeld))
                     {
-                        response = Failed(request, original, UpstreamFailure.RouteTimeout, null);
+                        if (measured)
+                        {
+                            flags |= attemptFlag | FlagOf(failure);
+                            if (attempt > 0 && attempt >= (policy?.Retries ?? 0) && replayable && failure != UpstreamFailure.RouteTimeout && policy!.IsRetriable(result, failure))
+                            {
+                                flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+                            }
+                        }
+
+                        response = result ?? Failed(request, original, failure, error!);
                         break;
                     }
+
+                    _metrics.Retry(cluster.Name);
+                    result?.Dispose();
+                    var backoff = RoutePolicy.Backoff(attempt, provider.Routes.Random);
+                    if (backoff > TimeSpan.Zero)
+                    {
+                        try
+                        {
+                            await Task.Delay(backoff, time, token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            flags |= ResponseFlags.UpstreamRequestTimeout;
+                            response = Failed(request, original, UpstreamFailure.RouteTimeout, null);
+                            break;
+                        }
+                    }
                 }
             }
+            finally
+            {
+                await callerLink.DisposeAsync().ConfigureAwait(false);
+                routeTimeout?.Dispose();
+                request.RequestUri = original;
+                if (originalHost is null)
+                {
+                    request.Headers.Remove(HostHeader);
+                }
+                else if (route.Rewrite?.Authority is not null)
+                {
+                    request.Headers.Host = originalHost;
+                }
+
+                if (perConnection is not null)
+                {
+                    request.Headers.ConnectionClose = originalClose;
+                }
+
+                // Given back to the limits they were taken from: a config update may have replaced the cluster's since.
+                for (var i = 0; i < retriesHeld; i++)
+                {
+                    retryLimits!.ExitRetry();
+                }
+            }
+
+            route.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
+            target.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
+
+            // Only a ring hash on a cookie with a ttl generates one; reading Options would allocate them for every request.
+            if (cluster.LoadBalancer is RingHashLoadBalancer { Cookie.Ttl: not null } && request.Options.TryGetValue(RingHashLoadBalancer.GeneratedCookie, out var setCookie))
+            {
+                response.Headers.TryAddWithoutValidation("Set-Cookie", setCookie);
+            }
+
+            Complete(request, original, cluster, route, endpoint, response, flags, start, activity, attempts, measured);
+            return response;
         }
-        finally
+        catch (Exception ex) when (Incomplete(ex, request, cluster, route, flags, start, activity, attempts, measured, cancellationToken))
         {
-            await callerLink.DisposeAsync().ConfigureAwait(false);
-            routeTimeout?.Dispose();
-            request.RequestUri = original;
-            if (originalHost is null)
-            {
-                request.Headers.Remove(HostHeader);
-            }
-            else if (route.Rewrite?.Authority is not null)
-            {
-                request.Headers.Host = originalHost;
-            }
-
-            if (perConnection is not null)
-            {
-                request.Headers.ConnectionClose = originalClose;
-            }
-
-            // Given back to the limits they were taken from: a config update may have replaced the cluster's since.
-            for (var i = 0; i < retriesHeld; i++)
-            {
-                retryLimits!.ExitRetry();
-            }
+            throw; // never reached: the filter records the failure and declines
         }
+    }
 
-        route.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
-        target.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
-
-        // Only a ring hash on a cookie with a ttl generates one; reading Options would allocate them for every request.
-        if (cluster.LoadBalancer is RingHashLoadBalancer { Cookie.Ttl: not null } && request.Options.TryGetValue(RingHashLoadBalancer.GeneratedCookie, out var setCookie))
+    /// <summary>A response the mesh answered before any attempt (NR, UH): recorded, with a span when one is listened for.</summary>
+    private HttpResponseMessage Answered(HttpRequestMessage request, RouteDecision decision, HttpResponseMessage response, ResponseFlags flags)
+    {
+        var measured = telemetry.Enabled;
+        var cluster = decision.Target?.Cluster;
+        var activity = MeshActivities.Source.HasListeners() ? MeshActivities.StartRequest(request.Method.Method, telemetry.TagsFor(cluster is null ? decision.Service! : cluster).DestinationService) : null;
+        if (measured || activity is not null)
         {
-            response.Headers.TryAddWithoutValidation("Set-Cookie", setCookie);
+            var peers = telemetry.TagsFor(cluster is null ? decision.Service! : cluster);
+            var outbound = Outbound(request, request.RequestUri!, peers, cluster, decision.Route, null, response, flags, measured ? time.GetTimestamp() : 0);
+            if (measured)
+            {
+                telemetry.Record(outbound);
+            }
+
+            MeshClientTelemetry.EndActivity(activity, outbound, 0);
         }
 
         return response;
     }
+
+    private void Complete(HttpRequestMessage request, Uri uri, ClusterState cluster, CompiledRoute route, MeshEndpoint? endpoint, HttpResponseMessage response, ResponseFlags flags, long start, Activity? activity, int attempts, bool measured)
+    {
+        if (!measured && activity is null)
+        {
+            return;
+        }
+
+        var outbound = Outbound(request, uri, telemetry.TagsFor(cluster), cluster, route, endpoint, response, flags, start);
+        if (measured)
+        {
+            telemetry.Record(outbound);
+        }
+
+        MeshClientTelemetry.EndActivity(activity, outbound, attempts);
+    }
+
+    /// <summary>Records a logical request that ended in an exception (the caller cancelled: DC; else UC), then lets the exception go on.</summary>
+    private bool Incomplete(Exception error, HttpRequestMessage request, ClusterState cluster, CompiledRoute route, ResponseFlags flags, long start, Activity? activity, int attempts, bool measured, CancellationToken cancellationToken)
+    {
+        if (measured || activity is not null)
+        {
+            flags |= error is OperationCanceledException && cancellationToken.IsCancellationRequested ? ResponseFlags.DownstreamConnectionTermination : ResponseFlags.UpstreamConnectionTermination;
+            var outbound = Outbound(request, request.RequestUri!, telemetry.TagsFor(cluster), cluster, route, null, null, flags, start);
+            if (measured)
+            {
+                telemetry.Record(outbound);
+            }
+
+            activity?.SetTag(MeshActivities.ErrorType, error.GetType().FullName);
+            MeshClientTelemetry.EndActivity(activity, outbound, attempts);
+        }
+
+        return false;
+    }
+
+    private static OutboundRequest Outbound(HttpRequestMessage request, Uri uri, IstioTagSet peers, ClusterState? cluster, CompiledRoute? route, MeshEndpoint? endpoint, HttpResponseMessage? response, ResponseFlags flags, long start) =>
+        new(
+            peers,
+            IstioLabels.ProtocolHttp,
+            response is null ? 0 : (int)response.StatusCode,
+            "",
+            flags,
+            ConnectionSecurity.ForClient(cluster),
+            start,
+            request.Content?.Headers.ContentLength ?? 0,
+            response?.Content.Headers.ContentLength ?? 0,
+            request.Method.Method,
+            uri,
+            request.Version,
+            endpoint?.HostPort,
+            cluster?.Name,
+            route?.Name);
+
+    private static ResponseFlags FlagOf(UpstreamFailure failure) => failure switch
+    {
+        UpstreamFailure.None => ResponseFlags.None,
+        UpstreamFailure.RouteTimeout or UpstreamFailure.PerTryTimeout => ResponseFlags.UpstreamRequestTimeout,
+        UpstreamFailure.ConnectFailure => ResponseFlags.UpstreamConnectionFailure,
+        _ => ResponseFlags.UpstreamConnectionTermination,
+    };
 
     /// <summary>Envoy's maxRetries: retries in flight across the cluster; over it, the failure stands.</summary>
     private static bool TryEnterRetry(ClusterLimits? limits, ref ClusterLimits? heldOn, ref int held)

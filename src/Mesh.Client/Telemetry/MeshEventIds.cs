@@ -51,6 +51,8 @@ internal static class MeshEventIds
     // 7xx: authorization: PeerAuthentication and AuthorizationPolicy decisions.
 
     // 8xx: telemetry: metrics, traces, the access log.
+    public const int AccessLogOutbound = 800;
+    public const int AccessLogInbound = 801;
 
     // 9xx: the xDS registry (Mesh.Client in xDS mode).
 }
