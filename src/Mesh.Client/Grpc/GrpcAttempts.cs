@@ -31,6 +31,9 @@ internal sealed class GrpcAttempts
     /// <summary>Gets or sets the index of the route's match block the call matched (-1 for none), for rewrite.uri.</summary>
     public int MatchIndex { get; set; } = -1;
 
+    /// <summary>Gets or sets the destination the picker chose for the call, even when it then failed the call (no healthy upstream, overflow): for telemetry only.</summary>
+    public Routing.RouteTarget? Chosen { get; set; }
+
     /// <summary>Gets the cluster the call was sent to.</summary>
     public ClusterState? Cluster => Target?.Cluster;
 

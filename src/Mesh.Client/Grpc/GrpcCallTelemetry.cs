@@ -124,7 +124,7 @@ internal sealed class GrpcCallTelemetry
         }
 
         var attempts = Attempts;
-        var cluster = attempts.Cluster;
+        var cluster = (attempts.Target ?? attempts.Chosen)?.Cluster;
         var flags = _plan.DelayInjected ? ResponseFlags.DelayInjected : ResponseFlags.None;
         flags |= disposed ? ResponseFlags.DownstreamConnectionTermination : FlagsOf(status, error);
         if (status != StatusCode.OK && attempts.Started > 1 && attempts.Started - 1 >= _plan.MaxRetries &&
@@ -152,6 +152,12 @@ internal sealed class GrpcCallTelemetry
         if (_measured)
         {
             _telemetry.Record(outbound);
+        }
+
+        // A gRPC call's retries are counted when it ends (the attempts know their cluster then); only calls observed for telemetry.
+        if (cluster is not null && attempts.Started > 1)
+        {
+            _telemetry.Metrics.Retry(cluster.Name, attempts.Started - 1);
         }
 
         MeshClientTelemetry.EndActivity(_activity, outbound, attempts.Started);

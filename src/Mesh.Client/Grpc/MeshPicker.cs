@@ -119,6 +119,11 @@ internal sealed class MeshPicker : SubchannelPicker
         // Counted once per call, as the HTTP mesh counts a request: at its first pick that is not put off.
         var first = attempts?.Route is null;
         var cluster = target.Cluster;
+        if (attempts is not null)
+        {
+            attempts.Chosen = target;
+        }
+
         var available = cluster.Available;
         if (available.Length == 0)
         {

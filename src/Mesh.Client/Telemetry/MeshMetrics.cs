@@ -72,12 +72,12 @@ internal sealed class MeshMetrics : IDisposable
         IstioResponseBytes.Record(responseBytes, tags);
     }
 
-    /// <summary>Counts a retry to <paramref name="cluster"/>.</summary>
-    public void Retry(string cluster)
+    /// <summary>Counts <paramref name="count"/> retries to <paramref name="cluster"/>.</summary>
+    public void Retry(string cluster, int count = 1)
     {
         if (Retries.Enabled)
         {
-            Retries.Add(1, new KeyValuePair<string, object?>(ClusterTag, cluster));
+            Retries.Add(count, new KeyValuePair<string, object?>(ClusterTag, cluster));
         }
     }
 
