@@ -49,7 +49,8 @@ internal sealed class GrpcCallTelemetry
             return null;
         }
 
-        return new GrpcCallTelemetry(telemetry, plan, service, method, measured);
+        // rpc.method as OpenTelemetry's RPC conventions write it: pkg.Service/Method, without the path's slash.
+        return new GrpcCallTelemetry(telemetry, plan, service, method.StartsWith('/') ? method[1..] : method, measured);
     }
 
     /// <summary>

@@ -157,6 +157,10 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
 
             var replayable = policy is { Retries: > 0 } && RoutePolicy.IsReplayable(request);
+
+            // HttpClient's span of an attempt writes traceparent into the request, and the next attempt's leaves a header already
+            // there alone: the mesh takes the previous attempt's out before a retry, unless the caller wrote its own.
+            var ownTraceContext = replayable && MeshClientTelemetry.HasTraceContext(request);
             var retriesHeld = 0;
             ClusterLimits? retryLimits = null;
             MeshEndpoint? endpoint = null;
@@ -238,6 +242,11 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
                     _metrics.Retry(cluster.Name);
                     result?.Dispose();
+                    if (!ownTraceContext)
+                    {
+                        MeshClientTelemetry.RemoveTraceContext(request);
+                    }
+
                     var backoff = RoutePolicy.Backoff(attempt, provider.Routes.Random);
                     if (backoff > TimeSpan.Zero)
                     {

@@ -64,6 +64,29 @@ internal sealed class MeshClientTelemetry
         HttpMetricsEnrichmentContext.AddCallback(request, Enrich);
     }
 
+    /// <summary>Tells whether the request carries trace context headers (W3C <c>traceparent</c>, or the propagator's others).</summary>
+    public static bool HasTraceContext(HttpRequestMessage request)
+    {
+        foreach (var field in DistributedContextPropagator.Current.Fields)
+        {
+            if (request.Headers.NonValidated.Contains(field))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes the trace context headers an attempt's span wrote, so that the next attempt's span writes its own.</summary>
+    public static void RemoveTraceContext(HttpRequestMessage request)
+    {
+        foreach (var field in DistributedContextPropagator.Current.Fields)
+        {
+            request.Headers.Remove(field);
+        }
+    }
+
     /// <summary>Records a finished logical request: Istio's metrics, and the access log's line when it is on.</summary>
     public void Record(in OutboundRequest request)
     {
