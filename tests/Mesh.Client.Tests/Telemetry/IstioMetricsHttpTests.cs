@@ -3,6 +3,7 @@ using System.Net;
 using Mesh.Tests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Mesh.Telemetry.Tests;
 
@@ -227,6 +228,64 @@ public sealed class IstioMetricsHttpTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(metrics.Requests.GetMeasurementSnapshot());
+    }
+
+    [Fact]
+    public async Task DotNetsPerAttemptDuration_TaggedWithTheDestinationServiceAndSubset()
+    {
+        await using var mesh = Mesh(TestMesh.ReviewsRule, Routes("- route:\n  - destination: { host: reviews, subset: v1 }"), _a);
+        using var metrics = new Collectors(mesh);
+
+        // The mesh's connection pools record on .NET's shared System.Net.Http meter; this test's are told apart by port.
+        using var attempts = new MetricCollector<double>(null, "System.Net.Http", "http.client.request.duration");
+        using var response = await mesh.GetAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var attempt = Assert.Single(attempts.GetMeasurementSnapshot(), m => Equals(m.Tags.GetValueOrDefault("server.port"), _a.Port));
+        Assert.Equal("reviews.default.svc.cluster.local", attempt.Tags["mesh.destination.service"]);
+        Assert.Equal("v1", attempt.Tags["mesh.destination.subset"]);
+    }
+
+    [Fact]
+    public async Task AccessLog_On_OneEnvoyStyleLinePerRequest_WithTheFlags()
+    {
+        var settings = new Dictionary<string, string?>(IstioLabelSets.Productpage) { ["Mesh:AccessLog"] = "true" };
+        await using var mesh = LiveMesh.Start(
+            TestMesh.Yaml(Routes("- name: first\n  match:\n  - headers: { end-user: { exact: jason } }\n  route:\n  - destination: { host: reviews }")),
+            [LiveMesh.Reviews(_a.Port)],
+            b => b.AddMesh().Services.AddFakeLogging(),
+            settings);
+        var logs = mesh.Services.GetFakeLogCollector();
+
+        using (var ok = await mesh.GetAsync("/reviews/1?x=1", ("end-user", "jason")))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        using (var noRoute = await mesh.GetAsync("/reviews/2"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, noRoute.StatusCode);
+        }
+
+        var lines = logs.GetSnapshot().Where(r => r.Category == AccessLog.Category).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l => Assert.Equal((800, Microsoft.Extensions.Logging.LogLevel.Information), (l.Id.Id, l.Level)));
+        Assert.Matches($"^\\[[0-9T:.+-]+\\] \"GET /reviews/1\\?x=1 HTTP/1.1\" 200 - - 0 0 0 \"reviews:9080\" \"127.0.0.1:{_a.Port}\" outbound\\|\\|\\|reviews.default.svc.cluster.local first outbound$", lines[0].Message);
+        Assert.Matches("^\\[[0-9T:.+-]+\\] \"GET /reviews/2 HTTP/1.1\" 503 NR - 0 16 0 \"reviews:9080\" \"-\" - - outbound$", lines[1].Message);
+    }
+
+    [Fact]
+    public async Task AccessLog_Off_ByDefault()
+    {
+        await using var mesh = LiveMesh.Start(
+            TestMesh.Yaml(Routes("- route:\n  - destination: { host: reviews }")),
+            [LiveMesh.Reviews(_a.Port)],
+            b => b.AddMesh().Services.AddFakeLogging());
+
+        using var response = await mesh.GetAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain(mesh.Services.GetFakeLogCollector().GetSnapshot(), r => r.Category == AccessLog.Category);
     }
 
     private LiveMesh Mesh(string rule, string virtualService, params TestBackend[] backends)
