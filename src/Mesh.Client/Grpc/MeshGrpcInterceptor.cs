@@ -39,12 +39,9 @@ internal sealed class MeshGrpcInterceptor : Interceptor
         }
 
         // Telemetry of the logical call, when someone listens: its span is current while its first attempt starts.
-        if (GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed)
-        {
-            return observed.Observe(observed.Run(() => new RetryingUnaryCall<TRequest, TResponse>(plan, request, context, continuation, observed.Attempts).ToCall()));
-        }
-
-        return new RetryingUnaryCall<TRequest, TResponse>(plan, request, context, continuation).ToCall();
+        return GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed
+            ? Observed(observed, plan, request, context, continuation)
+            : new RetryingUnaryCall<TRequest, TResponse>(plan, request, context, continuation).ToCall();
     }
 
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation)
@@ -94,35 +91,47 @@ internal sealed class MeshGrpcInterceptor : Interceptor
             return continuation(request, context);
         }
 
-        if (GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed)
-        {
-            return observed.Observe(observed.Run(() => new RetryingServerStreamingCall<TRequest, TResponse>(plan, request, context, continuation, observed.Attempts).ToCall()));
-        }
-
-        return new RetryingServerStreamingCall<TRequest, TResponse>(plan, request, context, continuation).ToCall();
+        return GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed
+            ? Observed(observed, plan, request, context, continuation)
+            : new RetryingServerStreamingCall<TRequest, TResponse>(plan, request, context, continuation).ToCall();
     }
 
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation)
     {
         var deadlined = WithDeadline(context, out var plan, out var service);
-        if (plan is not null && GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed)
-        {
-            return observed.Observe(observed.Run(() => observed.Attempts.Start(() => continuation(deadlined))));
-        }
-
-        return continuation(deadlined);
+        return plan is not null && GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed
+            ? Observed(observed, deadlined, continuation)
+            : continuation(deadlined);
     }
 
     public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
     {
         var deadlined = WithDeadline(context, out var plan, out var service);
-        if (plan is not null && GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed)
-        {
-            return observed.Observe(observed.Run(() => observed.Attempts.Start(() => continuation(deadlined))));
-        }
-
-        return continuation(deadlined);
+        return plan is not null && GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed
+            ? Observed(observed, deadlined, continuation)
+            : continuation(deadlined);
     }
+
+    // The observed calls, apart: their lambdas' captures would otherwise be allocated on every call, observed or not.
+    private static AsyncUnaryCall<TResponse> Observed<TRequest, TResponse>(GrpcCallTelemetry observed, GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class =>
+        observed.Observe(observed.Run(() => new RetryingUnaryCall<TRequest, TResponse>(plan, request, context, continuation, observed.Attempts).ToCall()));
+
+    private static AsyncServerStreamingCall<TResponse> Observed<TRequest, TResponse>(GrpcCallTelemetry observed, GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class =>
+        observed.Observe(observed.Run(() => new RetryingServerStreamingCall<TRequest, TResponse>(plan, request, context, continuation, observed.Attempts).ToCall()));
+
+    private static AsyncClientStreamingCall<TRequest, TResponse> Observed<TRequest, TResponse>(GrpcCallTelemetry observed, ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class =>
+        observed.Observe(observed.Run(() => observed.Attempts.Start(() => continuation(context))));
+
+    private static AsyncDuplexStreamingCall<TRequest, TResponse> Observed<TRequest, TResponse>(GrpcCallTelemetry observed, ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class =>
+        observed.Observe(observed.Run(() => observed.Attempts.Start(() => continuation(context))));
 
     private ClientInterceptorContext<TRequest, TResponse> WithDeadline<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, out GrpcCallPlan? plan, out ServiceRoutes? service)
         where TRequest : class

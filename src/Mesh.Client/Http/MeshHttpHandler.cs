@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Mesh.LoadBalancing;
@@ -107,15 +106,8 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
 
         // Telemetry of the logical request (after retries): measured only when someone listens. The span is the parent
         // of HttpClient's span of each attempt (Activity.Current flows into the transport's SocketsHttpHandler).
-        var measured = telemetry.Enabled;
-        var start = measured ? time.GetTimestamp() : 0;
-        var activity = MeshActivities.Source.HasListeners() ? MeshActivities.StartRequest(request.Method.Method, telemetry.TagsFor(cluster).DestinationService) : null;
-        var flags = ResponseFlags.None;
-        var attempts = 0;
-        if (measured)
-        {
-            MeshClientTelemetry.EnrichAttempts(request, telemetry.TagsFor(cluster));
-        }
+        // One reference when nobody listens; the state is made only for a request someone observes.
+        var observed = telemetry.Enabled || MeshActivities.Source.HasListeners() ? Observe(request, cluster) : null;
 
         try
         {
@@ -125,15 +117,23 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                 var random = provider.Routes.Random;
                 if (FaultPolicy.Roll(fault.DelayPercent, random) && fault.Delay > TimeSpan.Zero)
                 {
-                    flags |= ResponseFlags.DelayInjected;
+                    if (observed is not null)
+                    {
+                        observed.Flags |= ResponseFlags.DelayInjected;
+                    }
+
                     await Task.Delay(fault.Delay, time, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (fault.AbortStatus != 0 && FaultPolicy.Roll(fault.AbortPercent, random))
                 {
-                    flags |= ResponseFlags.FaultInjected;
                     var aborted = Generated(request, (HttpStatusCode)fault.AbortStatus, MeshHeaders.FaultAbort, "fault filter abort");
-                    Complete(request, request.RequestUri!, cluster, route, null, aborted, flags, start, activity, attempts, measured);
+                    if (observed is not null)
+                    {
+                        observed.Flags |= ResponseFlags.FaultInjected;
+                        Complete(request, cluster, route, null, aborted, observed);
+                    }
+
                     return aborted;
                 }
             }
@@ -182,22 +182,25 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                 {
                     // 1. An endpoint: the routed one first, another one on a retry (Envoy's previous-hosts predicate).
                     endpoint = attempt == 0 ? decision.Endpoint : cluster.PickOther(request, endpoint);
-                    attempts = attempt + 1;
+                    if (observed is not null)
+                    {
+                        observed.Attempts = attempt + 1;
+                        observed.AttemptFlag = ResponseFlags.None;
+                    }
                     HttpResponseMessage? result = null;
                     var failure = UpstreamFailure.None;
                     Exception? error = null;
                     var limits = cluster.Limits;
-                    var attemptFlag = ResponseFlags.None;
                     if (endpoint is null)
                     {
-                        attemptFlag = ResponseFlags.NoHealthyUpstream;
+                        observed?.AttemptFlag = ResponseFlags.NoHealthyUpstream;
                         result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
                     }
                     else if (limits?.TryEnter() is { } limit)
                     {
                         Log.Overflow(logger, request.Method, original, cluster.Name, limit);
                         _metrics.Overflow(cluster.Name);
-                        attemptFlag = ResponseFlags.UpstreamOverflow;
+                        observed?.AttemptFlag = ResponseFlags.UpstreamOverflow;
                         result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}");
                     }
                     else
@@ -214,7 +217,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                         {
                             // The cluster left the config after this request was routed (Envoy: NC, cluster not found).
                             limits?.Exit();
-                            attemptFlag = ResponseFlags.NoHealthyUpstream;
+                            observed?.AttemptFlag = ResponseFlags.NoHealthyUpstream;
                             result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
                         }
                         else
@@ -227,12 +230,12 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                     if (attempt >= (policy?.Retries ?? 0) || !replayable || failure == UpstreamFailure.RouteTimeout || !policy!.IsRetriable(result, failure) ||
                         !TryEnterRetry(limits, ref retryLimits, ref retriesHeld))
                     {
-                        if (measured)
+                        if (observed is not null)
                         {
-                            flags |= attemptFlag | FlagOf(failure);
+                            observed.Flags |= observed.AttemptFlag | FlagOf(failure);
                             if (attempt > 0 && attempt >= (policy?.Retries ?? 0) && replayable && failure != UpstreamFailure.RouteTimeout && policy!.IsRetriable(result, failure))
                             {
-                                flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+                                observed.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
                             }
                         }
 
@@ -256,7 +259,7 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                         }
                         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                         {
-                            flags |= ResponseFlags.UpstreamRequestTimeout;
+                            observed?.Flags |= ResponseFlags.UpstreamRequestTimeout;
                             response = Failed(request, original, UpstreamFailure.RouteTimeout, null);
                             break;
                         }
@@ -298,10 +301,14 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
                 response.Headers.TryAddWithoutValidation("Set-Cookie", setCookie);
             }
 
-            Complete(request, original, cluster, route, endpoint, response, flags, start, activity, attempts, measured);
+            if (observed is not null)
+            {
+                Complete(request, cluster, route, endpoint, response, observed);
+            }
+
             return response;
         }
-        catch (Exception ex) when (Incomplete(ex, request, cluster, route, flags, start, activity, attempts, measured, cancellationToken))
+        catch (Exception ex) when (observed is not null && Incomplete(ex, request, cluster, route, observed, cancellationToken))
         {
             throw; // never reached: the filter records the failure and declines
         }
@@ -328,38 +335,42 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         return response;
     }
 
-    private void Complete(HttpRequestMessage request, Uri uri, ClusterState cluster, CompiledRoute route, MeshEndpoint? endpoint, HttpResponseMessage response, ResponseFlags flags, long start, Activity? activity, int attempts, bool measured)
+    /// <summary>Starts observing a routed request: its start, its span (the parent of each attempt's), and .NET's per-attempt metrics tagged with the destination.</summary>
+    private OutboundState Observe(HttpRequestMessage request, ClusterState cluster)
     {
-        if (!measured && activity is null)
+        var measured = telemetry.Enabled;
+        var tags = telemetry.TagsFor(cluster);
+        if (measured)
         {
-            return;
+            MeshClientTelemetry.EnrichAttempts(request, tags);
         }
 
-        var outbound = Outbound(request, uri, telemetry.TagsFor(cluster), cluster, route, endpoint, response, flags, start);
-        if (measured)
+        return new OutboundState(measured, measured ? time.GetTimestamp() : 0, MeshActivities.StartRequest(request.Method.Method, tags.DestinationService), request.RequestUri!);
+    }
+
+    private void Complete(HttpRequestMessage request, ClusterState cluster, CompiledRoute route, MeshEndpoint? endpoint, HttpResponseMessage response, OutboundState observed)
+    {
+        var outbound = Outbound(request, observed.Logical, telemetry.TagsFor(cluster), cluster, route, endpoint, response, observed.Flags, observed.Start);
+        if (observed.Measured)
         {
             telemetry.Record(outbound);
         }
 
-        MeshClientTelemetry.EndActivity(activity, outbound, attempts);
+        MeshClientTelemetry.EndActivity(observed.Activity, outbound, observed.Attempts);
     }
 
     /// <summary>Records a logical request that ended in an exception (the caller cancelled: DC; else UC), then lets the exception go on.</summary>
-    private bool Incomplete(Exception error, HttpRequestMessage request, ClusterState cluster, CompiledRoute route, ResponseFlags flags, long start, Activity? activity, int attempts, bool measured, CancellationToken cancellationToken)
+    private bool Incomplete(Exception error, HttpRequestMessage request, ClusterState cluster, CompiledRoute route, OutboundState observed, CancellationToken cancellationToken)
     {
-        if (measured || activity is not null)
+        var flags = observed.Flags | (error is OperationCanceledException && cancellationToken.IsCancellationRequested ? ResponseFlags.DownstreamConnectionTermination : ResponseFlags.UpstreamConnectionTermination);
+        var outbound = Outbound(request, observed.Logical, telemetry.TagsFor(cluster), cluster, route, null, null, flags, observed.Start);
+        if (observed.Measured)
         {
-            flags |= error is OperationCanceledException && cancellationToken.IsCancellationRequested ? ResponseFlags.DownstreamConnectionTermination : ResponseFlags.UpstreamConnectionTermination;
-            var outbound = Outbound(request, request.RequestUri!, telemetry.TagsFor(cluster), cluster, route, null, null, flags, start);
-            if (measured)
-            {
-                telemetry.Record(outbound);
-            }
-
-            activity?.SetTag(MeshActivities.ErrorType, error.GetType().FullName);
-            MeshClientTelemetry.EndActivity(activity, outbound, attempts);
+            telemetry.Record(outbound);
         }
 
+        observed.Activity?.SetTag(MeshActivities.ErrorType, error.GetType().FullName);
+        MeshClientTelemetry.EndActivity(observed.Activity, outbound, observed.Attempts);
         return false;
     }
 

@@ -27,6 +27,8 @@ internal sealed class MeshClientTelemetry
         }
     };
 
+    private static PropagatorFields? _fields;
+
     private readonly ConditionalWeakTable<object, IstioTagSet> _tags = new();
     private readonly ConditionalWeakTable<object, IstioTagSet>.CreateValueCallback _create;
     private readonly ILogger? _accessLog;
@@ -67,7 +69,7 @@ internal sealed class MeshClientTelemetry
     /// <summary>Tells whether the request carries trace context headers (W3C <c>traceparent</c>, or the propagator's others).</summary>
     public static bool HasTraceContext(HttpRequestMessage request)
     {
-        foreach (var field in DistributedContextPropagator.Current.Fields)
+        foreach (var field in TraceContextFields())
         {
             if (request.Headers.NonValidated.Contains(field))
             {
@@ -78,10 +80,24 @@ internal sealed class MeshClientTelemetry
         return false;
     }
 
+    /// <summary>The header names of the current propagator, copied to an array once per propagator (enumerating its collection would allocate per request).</summary>
+    private static string[] TraceContextFields()
+    {
+        var propagator = DistributedContextPropagator.Current;
+        var cached = Volatile.Read(ref _fields);
+        if (cached is null || !ReferenceEquals(cached.Propagator, propagator))
+        {
+            cached = new PropagatorFields(propagator, [.. propagator.Fields]);
+            Volatile.Write(ref _fields, cached);
+        }
+
+        return cached.Fields;
+    }
+
     /// <summary>Removes the trace context headers an attempt's span wrote, so that the next attempt's span writes its own.</summary>
     public static void RemoveTraceContext(HttpRequestMessage request)
     {
-        foreach (var field in DistributedContextPropagator.Current.Fields)
+        foreach (var field in TraceContextFields())
         {
             request.Headers.Remove(field);
         }
