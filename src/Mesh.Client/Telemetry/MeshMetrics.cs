@@ -2,7 +2,11 @@ using System.Diagnostics.Metrics;
 
 namespace Mesh.Telemetry;
 
-/// <summary>The mesh's instruments, on the meter named <see cref="MeshTelemetry.MeterName"/>.</summary>
+/// <summary>
+/// The mesh's instruments, on the meter named <see cref="MeshTelemetry.MeterName"/>: Istio's request metrics and the mesh's
+/// own. Not yet: certificate expiry (with mTLS) and xDS stream state (with the xDS registry; gRPC's
+/// <c>grpc.xds_client.*</c> names, gRFC A78, are the ones to take).
+/// </summary>
 internal sealed class MeshMetrics : IDisposable
 {
     /// <summary>Envoy's default histogram buckets, in milliseconds, as Istio's request duration uses them.</summary>
