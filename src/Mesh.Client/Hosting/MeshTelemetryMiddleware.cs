@@ -49,6 +49,12 @@ internal sealed class MeshTelemetryMiddleware(RequestDelegate next, MeshServerTe
         // An exception that escaped the pipeline becomes a 500 unless the response had started.
         var code = failed && !response.HasStarted ? StatusCodes.Status500InternalServerError : response.StatusCode;
         var flags = context.RequestAborted.IsCancellationRequested ? ResponseFlags.DownstreamConnectionTermination : ResponseFlags.None;
+
+        // A mesh middleware that answered the request itself says why (the authorization filter: RBAC).
+        if (context.Features.Get<InboundResponseFlags>() is { } answered)
+        {
+            flags |= answered.Flags;
+        }
         var grpcStatus = isGrpc ? ReadGrpcStatus(context) : "";
 
         var certificate = context.Connection.ClientCertificate;

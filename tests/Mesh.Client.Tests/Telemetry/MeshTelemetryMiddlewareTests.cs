@@ -99,7 +99,7 @@ public sealed class MeshTelemetryMiddlewareTests : IAsyncLifetime
         using var response = await _client.GetAsync(path, Ct);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        IstioLabelSets.Equal(Expected(("response_code", "403")), await SingleAsync());
+        IstioLabelSets.Equal(Expected(("response_code", "403"), ("response_flags", "RBAC")), await SingleAsync());
     }
 
     [Fact]
@@ -211,7 +211,7 @@ public sealed class MeshTelemetryMiddlewareTests : IAsyncLifetime
         return labels;
     }
 
-    /// <summary>Answers 403 on one path before the app sees it, as an authorization filter would.</summary>
+    /// <summary>Answers 403 on one path before the app sees it, and names the reason (RBAC), as the authorization filter does.</summary>
     private sealed class DenyFilter(string path) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
@@ -220,6 +220,7 @@ public sealed class MeshTelemetryMiddlewareTests : IAsyncLifetime
             {
                 if (context.Request.Path == path)
                 {
+                    context.Features.Set(InboundResponseFlags.Rbac);
                     context.Response.StatusCode = StatusCodes.Status403Forbidden;
                     return;
                 }
