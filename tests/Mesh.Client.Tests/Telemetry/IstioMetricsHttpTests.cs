@@ -288,6 +288,41 @@ public sealed class IstioMetricsHttpTests : IAsyncLifetime
         Assert.DoesNotContain(mesh.Services.GetFakeLogCollector().GetSnapshot(), r => r.Category == AccessLog.Category);
     }
 
+    [Fact]
+    public async Task ClusterGauges_EndpointsByState_AndEjections()
+    {
+        _a.Status = 500;
+        await using var mesh = Mesh(
+            Rule("outlierDetection: { consecutive5xxErrors: 1, interval: 30s, baseEjectionTime: 30s, maxEjectionPercent: 100 }\nloadBalancer: { simple: RANDOM }"),
+            Routes("- retries: { attempts: 0 }\n  route:\n  - destination: { host: reviews }"));
+        var meters = mesh.Services.GetRequiredService<IMeterFactory>();
+        using var endpoints = new MetricCollector<long>(meters, MeshTelemetry.MeterName, "mesh.cluster.endpoints");
+        using var ejections = new MetricCollector<long>(meters, MeshTelemetry.MeterName, "mesh.outlier.ejections");
+
+        endpoints.RecordObservableInstruments();
+        Assert.Equal((2L, 0L, 0L), States(endpoints));
+
+        // One 500 from a ejects it (consecutive5xxErrors: 1).
+        mesh.Random.Enqueue(mesh.IndexOf(_a.Port));
+        using (var response = await mesh.GetAsync())
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        }
+
+        endpoints.RecordObservableInstruments();
+        ejections.RecordObservableInstruments();
+        Assert.Equal((1L, 0L, 1L), States(endpoints));
+        var ejected = ejections.GetMeasurementSnapshot().Last(m => Equals(m.Tags["cluster"], LiveMesh.ReviewsCluster));
+        Assert.Equal(1, ejected.Value);
+    }
+
+    /// <summary>The last observation of the reviews cluster's endpoints: (healthy, unhealthy, ejected).</summary>
+    private static (long, long, long) States(MetricCollector<long> endpoints)
+    {
+        var last = endpoints.GetMeasurementSnapshot().Where(m => Equals(m.Tags["cluster"], LiveMesh.ReviewsCluster)).TakeLast(3).ToDictionary(m => (string)m.Tags["state"]!, m => m.Value);
+        return (last["healthy"], last["unhealthy"], last["ejected"]);
+    }
+
     private LiveMesh Mesh(string rule, string virtualService, params TestBackend[] backends)
     {
         var instances = (backends.Length == 0 ? [_a, _b] : backends).Select(b => LiveMesh.Reviews(b.Port));
