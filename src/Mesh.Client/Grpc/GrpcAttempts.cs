@@ -31,6 +31,9 @@ internal sealed class GrpcAttempts
     /// <summary>Gets or sets the index of the route's match block the call matched (-1 for none), for rewrite.uri.</summary>
     public int MatchIndex { get; set; } = -1;
 
+    /// <summary>Gets or sets the destination the picker chose for the call, even when it then failed the call (no healthy upstream, overflow): for telemetry only.</summary>
+    public Routing.RouteTarget? Chosen { get; set; }
+
     /// <summary>Gets the cluster the call was sent to.</summary>
     public ClusterState? Cluster => Target?.Cluster;
 
@@ -69,6 +72,11 @@ internal sealed class GrpcAttempts
         }
     }
 
+    /// <summary>Gets the number of attempts started (1 + retries), for telemetry.</summary>
+    public int Started => Volatile.Read(ref _started);
+
+    private int _started;
+
     /// <summary>Starts an attempt with these attempts in scope: the call captures them when it starts; the caller's context is left as it was.</summary>
     public T Start<T>(Func<T> start) => Start(start, static s => s());
 
@@ -77,6 +85,7 @@ internal sealed class GrpcAttempts
     {
         var outer = CurrentAttempts.Value;
         CurrentAttempts.Value = this;
+        Interlocked.Increment(ref _started);
         try
         {
             return start(state);

@@ -90,8 +90,15 @@ internal sealed class GrpcCallPlan
     public Task BackoffAsync(int retry) => Task.Delay(RoutePolicy.Backoff(retry, _random), _time, Options.CancellationToken);
 
     /// <summary>Rolls the route's fault delay; returns the delay to wait before the first attempt, or zero.</summary>
-    public TimeSpan RollFaultDelay() =>
-        _policy?.Fault is { Delay: var delay } fault && delay > TimeSpan.Zero && FaultPolicy.Roll(fault.DelayPercent, _random) ? delay : TimeSpan.Zero;
+    public TimeSpan RollFaultDelay()
+    {
+        var delay = _policy?.Fault is { Delay: var d } fault && d > TimeSpan.Zero && FaultPolicy.Roll(fault.DelayPercent, _random) ? d : TimeSpan.Zero;
+        DelayInjected |= delay > TimeSpan.Zero;
+        return delay;
+    }
+
+    /// <summary>Gets a value indicating whether a fault delay was injected into the call (Envoy's DI flag), for telemetry.</summary>
+    public bool DelayInjected { get; private set; }
 
     /// <summary>
     /// Waits a fault delay; the caller cancelling ends the call as CANCELLED. The route's timeout starts after it, as

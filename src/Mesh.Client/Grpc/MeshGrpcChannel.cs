@@ -75,7 +75,7 @@ public sealed class MeshGrpcChannel : IDisposable
         options.ServiceProvider = services;
         options.Credentials ??= secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
         var channel = GrpcChannel.ForAddress($"{MeshGrpcDefaults.Scheme}:///{target.Authority}", options);
-        var interceptor = new MeshGrpcInterceptor(provider, target, services.GetService<TimeProvider>() ?? TimeProvider.System);
+        var interceptor = new MeshGrpcInterceptor(provider, target, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetService<Telemetry.MeshClientTelemetry>());
         return new MeshGrpcChannel(channel, channel.Intercept(interceptor));
     }
 

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Mesh.Resilience;
+using Mesh.Routing;
 using Mesh.Snapshot;
 
 namespace Mesh.Grpc;
@@ -19,23 +20,33 @@ internal sealed class MeshGrpcInterceptor : Interceptor
     private readonly GrpcTarget _target;
     private readonly TimeProvider _time;
     private readonly LogicalUris _uris;
+    private readonly Telemetry.MeshClientTelemetry? _telemetry;
 
-    public MeshGrpcInterceptor(MeshSnapshotProvider provider, GrpcTarget target, TimeProvider time)
+    public MeshGrpcInterceptor(MeshSnapshotProvider provider, GrpcTarget target, TimeProvider time, Telemetry.MeshClientTelemetry? telemetry = null)
     {
         _provider = provider;
         _target = target;
         _time = time;
+        _telemetry = telemetry;
         _uris = new LogicalUris(target);
     }
 
-    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
-        Plan(context.Method, context.Options) is { } plan
-            ? new RetryingUnaryCall<TRequest, TResponse>(plan, request, context, continuation).ToCall()
-            : continuation(request, context);
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        if (Plan(context.Method, context.Options, out var service) is not { } plan)
+        {
+            return continuation(request, context);
+        }
+
+        // Telemetry of the logical call, when someone listens: its span is current while its first attempt starts.
+        return GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed
+            ? Observed(observed, plan, request, context, continuation)
+            : new RetryingUnaryCall<TRequest, TResponse>(plan, request, context, continuation).ToCall();
+    }
 
     public override TResponse BlockingUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation)
     {
-        if (Plan(context.Method, context.Options) is not { } plan)
+        if (Plan(context.Method, context.Options, out _) is not { } plan)
         {
             return continuation(request, context);
         }
@@ -73,22 +84,61 @@ internal sealed class MeshGrpcInterceptor : Interceptor
         }
     }
 
-    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
-        Plan(context.Method, context.Options) is { } plan
-            ? new RetryingServerStreamingCall<TRequest, TResponse>(plan, request, context, continuation).ToCall()
-            : continuation(request, context);
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        if (Plan(context.Method, context.Options, out var service) is not { } plan)
+        {
+            return continuation(request, context);
+        }
 
-    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
-        continuation(WithDeadline(context));
+        return GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed
+            ? Observed(observed, plan, request, context, continuation)
+            : new RetryingServerStreamingCall<TRequest, TResponse>(plan, request, context, continuation).ToCall();
+    }
 
-    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation) =>
-        continuation(WithDeadline(context));
+    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        var deadlined = WithDeadline(context, out var plan, out var service);
+        return plan is not null && GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed
+            ? Observed(observed, deadlined, continuation)
+            : continuation(deadlined);
+    }
 
-    private ClientInterceptorContext<TRequest, TResponse> WithDeadline<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context)
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        var deadlined = WithDeadline(context, out var plan, out var service);
+        return plan is not null && GrpcCallTelemetry.Start(_telemetry, plan, service, context.Method.FullName) is { } observed
+            ? Observed(observed, deadlined, continuation)
+            : continuation(deadlined);
+    }
+
+    // The observed calls, apart: their lambdas' captures would otherwise be allocated on every call, observed or not.
+    private static AsyncUnaryCall<TResponse> Observed<TRequest, TResponse>(GrpcCallTelemetry observed, GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class =>
+        observed.Observe(observed.Run(() => new RetryingUnaryCall<TRequest, TResponse>(plan, request, context, continuation, observed.Attempts).ToCall()));
+
+    private static AsyncServerStreamingCall<TResponse> Observed<TRequest, TResponse>(GrpcCallTelemetry observed, GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class =>
+        observed.Observe(observed.Run(() => new RetryingServerStreamingCall<TRequest, TResponse>(plan, request, context, continuation, observed.Attempts).ToCall()));
+
+    private static AsyncClientStreamingCall<TRequest, TResponse> Observed<TRequest, TResponse>(GrpcCallTelemetry observed, ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class =>
+        observed.Observe(observed.Run(() => observed.Attempts.Start(() => continuation(context))));
+
+    private static AsyncDuplexStreamingCall<TRequest, TResponse> Observed<TRequest, TResponse>(GrpcCallTelemetry observed, ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class =>
+        observed.Observe(observed.Run(() => observed.Attempts.Start(() => continuation(context))));
+
+    private ClientInterceptorContext<TRequest, TResponse> WithDeadline<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, out GrpcCallPlan? plan, out ServiceRoutes? service)
         where TRequest : class
         where TResponse : class
     {
-        if (Plan(context.Method, context.Options) is not { } plan)
+        plan = Plan(context.Method, context.Options, out service);
+        if (plan is null)
         {
             return context;
         }
@@ -98,10 +148,10 @@ internal sealed class MeshGrpcInterceptor : Interceptor
     }
 
     /// <summary>Matches the call's route; null when the target is not a mesh service (the picker answers that).</summary>
-    private GrpcCallPlan? Plan(IMethod method, CallOptions options)
+    private GrpcCallPlan? Plan(IMethod method, CallOptions options, out ServiceRoutes? service)
     {
         var table = _provider.Routes;
-        if (!table.TryGetService(_target.Host, out var service))
+        if (!table.TryGetService(_target.Host, out service))
         {
             return null;
         }

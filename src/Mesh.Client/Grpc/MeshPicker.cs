@@ -119,6 +119,11 @@ internal sealed class MeshPicker : SubchannelPicker
         // Counted once per call, as the HTTP mesh counts a request: at its first pick that is not put off.
         var first = attempts?.Route is null;
         var cluster = target.Cluster;
+        if (attempts is not null)
+        {
+            attempts.Chosen = target;
+        }
+
         var available = cluster.Available;
         if (available.Length == 0)
         {
@@ -130,6 +135,7 @@ internal sealed class MeshPicker : SubchannelPicker
         {
             // As the HTTP mesh counts it: routed, then over the cluster's limit.
             Count(first, Routed);
+            _metrics.Overflow(cluster.Name);
             return Unavailable($"upstream_overflow: cluster {cluster.Name} is at its max_requests limit");
         }
 

@@ -24,7 +24,7 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
     private readonly ClientInterceptorContext<TRequest, TResponse> _context;
     private readonly Interceptor.AsyncServerStreamingCallContinuation<TRequest, TResponse> _continuation;
     private readonly Task _started;
-    private readonly GrpcAttempts _attempts = new();
+    private readonly GrpcAttempts _attempts;
     private AsyncServerStreamingCall<TResponse>? _current;
     private Task<Metadata>? _headers;
     private DateTime? _attemptDeadline;
@@ -32,8 +32,9 @@ internal sealed class RetryingServerStreamingCall<TRequest, TResponse> : IAsyncS
     private int _retries;
     private volatile bool _disposed;
 
-    public RetryingServerStreamingCall(GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, Interceptor.AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
+    public RetryingServerStreamingCall(GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, Interceptor.AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation, GrpcAttempts? attempts = null)
     {
+        _attempts = attempts ?? new();
         _plan = plan;
         _request = request;
         _context = context;

@@ -23,13 +23,14 @@ internal sealed class RetryingUnaryCall<TRequest, TResponse>
     private readonly TRequest _request;
     private readonly ClientInterceptorContext<TRequest, TResponse> _context;
     private readonly Interceptor.AsyncUnaryCallContinuation<TRequest, TResponse> _continuation;
-    private readonly GrpcAttempts _attempts = new();
+    private readonly GrpcAttempts _attempts;
     private AsyncUnaryCall<TResponse>? _current;
     private Task<Metadata>? _headers;
     private volatile bool _disposed;
 
-    public RetryingUnaryCall(GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, Interceptor.AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+    public RetryingUnaryCall(GrpcCallPlan plan, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, Interceptor.AsyncUnaryCallContinuation<TRequest, TResponse> continuation, GrpcAttempts? attempts = null)
     {
+        _attempts = attempts ?? new();
         _plan = plan;
         _request = request;
         _context = context;

@@ -78,6 +78,8 @@ internal sealed partial class MeshAuthorizationMiddleware
 
     private static Task Deny(HttpContext context)
     {
+        // Istio's response_flags for the inbound telemetry: RBAC (Envoy's UAEX-style flag for an RBAC denial).
+        context.Features.Set(Telemetry.InboundResponseFlags.Rbac);
         var response = context.Response;
         if (context.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
         {

@@ -42,7 +42,7 @@ public static class MeshHttpClientBuilderExtensions
             {
                 var address = sp.GetRequiredService<IOptionsMonitor<GrpcClientFactoryOptions>>().Get(name).Address
                     ?? throw new InvalidOperationException($"Mesh: the gRPC client '{name}' has no address; set one, such as http://ratings:9080.");
-                return new MeshGrpcInterceptor(sp.GetRequiredService<MeshSnapshotProvider>(), GrpcTarget.Parse(address), sp.GetRequiredService<TimeProvider>());
+                return new MeshGrpcInterceptor(sp.GetRequiredService<MeshSnapshotProvider>(), GrpcTarget.Parse(address), sp.GetRequiredService<TimeProvider>(), sp.GetService<Mesh.Telemetry.MeshClientTelemetry>());
             });
         }
 

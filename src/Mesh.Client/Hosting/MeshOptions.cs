@@ -49,6 +49,14 @@ public sealed class MeshOptions
     /// <value><see cref="MeshRegistries.Static"/>.</value>
     public string Registry { get; set; } = MeshRegistries.Static;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the mesh writes an access log: one line per request, outbound and inbound,
+    /// in the fields of Envoy's default format with its response flags, at Information level under the logger category
+    /// <c>Mesh.AccessLog</c> (event ids 800 outbound, 801 inbound). Bound from <c>Mesh:AccessLog</c>.
+    /// </summary>
+    /// <value><see langword="false"/>.</value>
+    public bool AccessLog { get; set; }
+
     /// <summary>Gets or sets the static (embedded) registry's settings.</summary>
     public StaticRegistryOptions Static { get; set; } = new();
 

@@ -8,6 +8,7 @@ using Mesh.Snapshot;
 using Mesh.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,18 @@ public static class MeshServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MeshMetrics>();
         services.TryAddSingleton(static sp => MeshSecurityFactory.Create(sp));
+        services.TryAddSingleton(static sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<MeshOptions>>().Value;
+            var accessLog = o.AccessLog ? sp.GetRequiredService<ILoggerFactory>().CreateLogger(AccessLog.Category) : null;
+            return new MeshClientTelemetry(sp.GetRequiredService<MeshMetrics>(), MeshWorkload.FromLabels(o.Service, o.Namespace, o.Labels), sp.GetRequiredService<TimeProvider>(), accessLog);
+        });
+        services.TryAddSingleton(static sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<MeshOptions>>().Value;
+            var accessLog = o.AccessLog ? sp.GetRequiredService<ILoggerFactory>().CreateLogger(AccessLog.Category) : null;
+            return new MeshServerTelemetry(sp.GetRequiredService<MeshMetrics>(), MeshWorkload.FromLabels(o.Service, o.Namespace, o.Labels), sp.GetRequiredService<TimeProvider>(), accessLog);
+        });
         services.TryAddSingleton<Mesh.Transport.IMeshTransportFactory, Mesh.Transport.SocketsTransportFactory>();
         services.TryAddSingleton<Mesh.Transport.MeshTransportPool>();
         services.TryAddSingleton<StaticRegistry>();
@@ -80,6 +93,12 @@ public static class MeshServiceCollectionExtensions
         services.TryAddSingleton<Mesh.Security.Authorization.AuthorizationEngine>();
         services.TryAddSingleton<Mesh.Security.Authorization.AuthorizationCounters>();
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, MeshAuthorizationStartupFilter>());
+        // Inbound telemetry first of all startup filters, so its middleware is outermost and records every response the
+        // mesh's other inbound filters (authorization, health) give; they are appended after it (MeshTelemetryStartupFilter).
+        if (!services.Any(d => d.ImplementationType == typeof(MeshTelemetryStartupFilter)))
+        {
+            services.Insert(0, ServiceDescriptor.Transient<IStartupFilter, MeshTelemetryStartupFilter>());
+        }
         services.AddHealthChecks();
         services.AddHttpClient();
         return new MeshBuilder(services);

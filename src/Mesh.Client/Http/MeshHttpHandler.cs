@@ -16,8 +16,9 @@ namespace Mesh.Http;
 /// retries and the cluster's limits and outlier detection, with the logical authority kept in Host
 /// as behind a sidecar. Hosts the mesh does not know pass through untouched.
 /// </summary>
-internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, MeshMetrics metrics, TimeProvider time, ILogger<MeshHttpHandler> logger) : DelegatingHandler
+internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, MeshClientTelemetry telemetry, TimeProvider time, ILogger<MeshHttpHandler> logger) : DelegatingHandler
 {
+    private readonly MeshMetrics _metrics = telemetry.Metrics;
     private const string HostHeader = "Host";
     private static readonly KeyValuePair<string, object?> Routed = new("outcome", "routed");
     private static readonly KeyValuePair<string, object?> NoRoute = new("outcome", MeshHeaders.RouteNotFound);
@@ -107,17 +108,17 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         switch (decision.Outcome)
         {
             case RouteOutcome.Routed:
-                metrics.Requests.Add(1, Routed);
+                _metrics.Requests.Add(1, Routed);
                 return SendRoutedAsync(request, decision, cancellationToken);
             case RouteOutcome.NoRoute:
-                metrics.Requests.Add(1, NoRoute);
+                _metrics.Requests.Add(1, NoRoute);
                 Log.NoRoute(logger, request.Method, request.RequestUri!, decision.Service!.VirtualService ?? "");
-                return Task.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.RouteNotFound, "no route matched"));
+                return Task.FromResult(Answered(request, decision, Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.RouteNotFound, "no route matched"), ResponseFlags.NoRouteFound));
             case RouteOutcome.NoHealthyUpstream:
-                metrics.Requests.Add(1, NoUpstream);
+                _metrics.Requests.Add(1, NoUpstream);
                 var cluster = decision.Target?.Cluster.Name ?? "(all weights are 0)";
                 Log.NoHealthyUpstream(logger, request.Method, request.RequestUri!, cluster);
-                return Task.FromResult(Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream"));
+                return Task.FromResult(Answered(request, decision, Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream"), ResponseFlags.NoHealthyUpstream));
             default:
                 return base.SendAsync(request, cancellationToken);
         }
@@ -134,157 +135,301 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         var cluster = target.Cluster;
         var policy = route.Policy;
 
-        // Faults come first, as Envoy's fault filter runs before the router: a delay, then maybe an abort.
-        if (policy?.Fault is { } fault)
-        {
-            var random = provider.Routes.Random;
-            if (FaultPolicy.Roll(fault.DelayPercent, random) && fault.Delay > TimeSpan.Zero)
-            {
-                await Task.Delay(fault.Delay, time, cancellationToken).ConfigureAwait(false);
-            }
+        // Telemetry of the logical request (after retries): measured only when someone listens. The span is the parent
+        // of HttpClient's span of each attempt (Activity.Current flows into the transport's SocketsHttpHandler).
+        // One reference when nobody listens; the state is made only for a request someone observes.
+        var observed = telemetry.Enabled || MeshActivities.Source.HasListeners() ? Observe(request, cluster) : null;
 
-            if (fault.AbortStatus != 0 && FaultPolicy.Roll(fault.AbortPercent, random))
-            {
-                return Generated(request, (HttpStatusCode)fault.AbortStatus, MeshHeaders.FaultAbort, "fault filter abort");
-            }
-        }
-
-        var original = request.RequestUri!;
-        var originalHost = request.Headers.Host;
-        var perConnection = cluster.MaxRequestsPerConnection;
-        var originalClose = perConnection is null ? null : request.Headers.ConnectionClose;
-
-        // Keep the logical authority, as a sidecar would: the upstream sees Host: reviews:9080. Added without
-        // validation when the caller set none: the value comes from a parsed Uri (or a validated rewrite).
-        if (route.Rewrite?.Authority is { } authority)
-        {
-            request.Headers.Host = authority;
-        }
-        else if (originalHost is null)
-        {
-            request.Headers.TryAddWithoutValidation(HostHeader, original.Authority);
-        }
-        route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
-        target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
-
-        var replayable = policy is { Retries: > 0 } && RoutePolicy.IsReplayable(request);
-        var retriesHeld = 0;
-        ClusterLimits? retryLimits = null;
-        MeshEndpoint? endpoint = null;
-        CancellationTokenSource? routeTimeout = null;
-        CancellationTokenRegistration callerLink = default;
-        HttpResponseMessage response;
         try
         {
-            // The route timeout bounds every attempt and backoff; the caller's token still cancels it all.
-            var token = cancellationToken;
-            if (policy?.Timeout is { } timeout)
+            // Faults come first, as Envoy's fault filter runs before the router: a delay, then maybe an abort.
+            if (policy?.Fault is { } fault)
             {
-                routeTimeout = new CancellationTokenSource(timeout, time);
-                callerLink = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), routeTimeout);
-                token = routeTimeout.Token;
-            }
-
-            for (var attempt = 0; ; attempt++)
-            {
-                // 1. An endpoint: the routed one first, another one on a retry (Envoy's previous-hosts predicate).
-                endpoint = attempt == 0 ? decision.Endpoint : cluster.PickOther(request, endpoint);
-                HttpResponseMessage? result = null;
-                var failure = UpstreamFailure.None;
-                Exception? error = null;
-                var limits = cluster.Limits;
-                if (endpoint is null)
+                var random = provider.Routes.Random;
+                if (FaultPolicy.Roll(fault.DelayPercent, random) && fault.Delay > TimeSpan.Zero)
                 {
-                    result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
-                }
-                else if (limits?.TryEnter() is { } limit)
-                {
-                    Log.Overflow(logger, request.Method, original, cluster.Name, limit);
-                    result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}");
-                }
-                else
-                {
-                    // 2. The cluster's connection pool now; one retired by a config change in the meantime is read again.
-                    var transport = cluster.Transport;
-                    while (transport is not null && !transport.TryEnter())
+                    if (observed is not null)
                     {
-                        var current = cluster.Transport;
-                        transport = ReferenceEquals(current, transport) ? null : current;
+                        observed.Flags |= ResponseFlags.DelayInjected;
                     }
 
-                    if (transport is null)
+                    await Task.Delay(fault.Delay, time, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (fault.AbortStatus != 0 && FaultPolicy.Roll(fault.AbortPercent, random))
+                {
+                    var aborted = Generated(request, (HttpStatusCode)fault.AbortStatus, MeshHeaders.FaultAbort, "fault filter abort");
+                    if (observed is not null)
                     {
-                        // The cluster left the config after this request was routed (Envoy: NC, cluster not found).
-                        limits?.Exit();
+                        observed.Flags |= ResponseFlags.FaultInjected;
+                        Complete(request, cluster, route, null, aborted, observed);
+                    }
+
+                    return aborted;
+                }
+            }
+
+            var original = request.RequestUri!;
+            var originalHost = request.Headers.Host;
+            var perConnection = cluster.MaxRequestsPerConnection;
+            var originalClose = perConnection is null ? null : request.Headers.ConnectionClose;
+
+            // Keep the logical authority, as a sidecar would: the upstream sees Host: reviews:9080. Added without
+            // validation when the caller set none: the value comes from a parsed Uri (or a validated rewrite).
+            if (route.Rewrite?.Authority is { } authority)
+            {
+                request.Headers.Host = authority;
+            }
+            else if (originalHost is null)
+            {
+                request.Headers.TryAddWithoutValidation(HostHeader, original.Authority);
+            }
+            route.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
+            target.RequestHeaders?.Apply(request.Headers, request.Content?.Headers);
+
+            var replayable = policy is { Retries: > 0 } && RoutePolicy.IsReplayable(request);
+
+            // HttpClient's span of an attempt writes traceparent into the request, and the next attempt's leaves a header already
+            // there alone: the mesh takes the previous attempt's out before a retry, unless the caller wrote its own.
+            var ownTraceContext = replayable && MeshClientTelemetry.HasTraceContext(request);
+            var retriesHeld = 0;
+            ClusterLimits? retryLimits = null;
+            MeshEndpoint? endpoint = null;
+            CancellationTokenSource? routeTimeout = null;
+            CancellationTokenRegistration callerLink = default;
+            HttpResponseMessage response;
+            try
+            {
+                // The route timeout bounds every attempt and backoff; the caller's token still cancels it all.
+                var token = cancellationToken;
+                if (policy?.Timeout is { } timeout)
+                {
+                    routeTimeout = new CancellationTokenSource(timeout, time);
+                    callerLink = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), routeTimeout);
+                    token = routeTimeout.Token;
+                }
+
+                for (var attempt = 0; ; attempt++)
+                {
+                    // 1. An endpoint: the routed one first, another one on a retry (Envoy's previous-hosts predicate).
+                    endpoint = attempt == 0 ? decision.Endpoint : cluster.PickOther(request, endpoint);
+                    if (observed is not null)
+                    {
+                        observed.Attempts = attempt + 1;
+                        observed.AttemptFlag = ResponseFlags.None;
+                    }
+                    HttpResponseMessage? result = null;
+                    var failure = UpstreamFailure.None;
+                    Exception? error = null;
+                    var limits = cluster.Limits;
+                    if (endpoint is null)
+                    {
+                        observed?.AttemptFlag = ResponseFlags.NoHealthyUpstream;
                         result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
+                    }
+                    else if (limits?.TryEnter() is { } limit)
+                    {
+                        Log.Overflow(logger, request.Method, original, cluster.Name, limit);
+                        _metrics.Overflow(cluster.Name);
+                        observed?.AttemptFlag = ResponseFlags.UpstreamOverflow;
+                        result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.UpstreamOverflow, $"upstream overflow: {limit}");
                     }
                     else
                     {
-                        (result, failure, error) = await SendAttemptAsync(request, original, decision, endpoint, transport, limits, perConnection, token, cancellationToken, routeTimeout, policy?.PerTryTimeout).ConfigureAwait(false);
-                    }
-                }
+                        // 2. The cluster's connection pool now; one retired by a config change in the meantime is read again.
+                        var transport = cluster.Transport;
+                        while (transport is not null && !transport.TryEnter())
+                        {
+                            var current = cluster.Transport;
+                            transport = ReferenceEquals(current, transport) ? null : current;
+                        }
 
-                // 3. Done, or another attempt: retries left, a replayable request, a retriable result, a retry budget.
-                if (attempt >= (policy?.Retries ?? 0) || !replayable || failure == UpstreamFailure.RouteTimeout || !policy!.IsRetriable(result, failure) ||
-                    !TryEnterRetry(limits, ref retryLimits, ref retriesHeld))
-                {
-                    response = result ?? Failed(request, original, failure, error!);
-                    break;
-                }
-
-                result?.Dispose();
-                var backoff = RoutePolicy.Backoff(attempt, provider.Routes.Random);
-                if (backoff > TimeSpan.Zero)
-                {
-                    try
-                    {
-                        await Task.Delay(backoff, time, token).ConfigureAwait(false);
+                        if (transport is null)
+                        {
+                            // The cluster left the config after this request was routed (Envoy: NC, cluster not found).
+                            limits?.Exit();
+                            observed?.AttemptFlag = ResponseFlags.NoHealthyUpstream;
+                            result = Generated(request, HttpStatusCode.ServiceUnavailable, MeshHeaders.NoHealthyUpstream, "no healthy upstream");
+                        }
+                        else
+                        {
+                            (result, failure, error) = await SendAttemptAsync(request, original, decision, endpoint, transport, limits, perConnection, token, cancellationToken, routeTimeout, policy?.PerTryTimeout).ConfigureAwait(false);
+                        }
                     }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+
+                    // 3. Done, or another attempt: retries left, a replayable request, a retriable result, a retry budget.
+                    if (attempt >= (policy?.Retries ?? 0) || !replayable || failure == UpstreamFailure.RouteTimeout || !policy!.IsRetriable(result, failure) ||
+                        !TryEnterRetry(limits, ref retryLimits, ref retriesHeld))
                     {
-                        response = Failed(request, original, UpstreamFailure.RouteTimeout, null);
+                        if (observed is not null)
+                        {
+                            observed.Flags |= observed.AttemptFlag | FlagOf(failure);
+                            if (attempt > 0 && attempt >= (policy?.Retries ?? 0) && replayable && failure != UpstreamFailure.RouteTimeout && policy!.IsRetriable(result, failure))
+                            {
+                                observed.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+                            }
+                        }
+
+                        response = result ?? Failed(request, original, failure, error!);
                         break;
                     }
+
+                    _metrics.Retry(cluster.Name);
+                    result?.Dispose();
+                    if (!ownTraceContext)
+                    {
+                        MeshClientTelemetry.RemoveTraceContext(request);
+                    }
+
+                    var backoff = RoutePolicy.Backoff(attempt, provider.Routes.Random);
+                    if (backoff > TimeSpan.Zero)
+                    {
+                        try
+                        {
+                            await Task.Delay(backoff, time, token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            observed?.Flags |= ResponseFlags.UpstreamRequestTimeout;
+                            response = Failed(request, original, UpstreamFailure.RouteTimeout, null);
+                            break;
+                        }
+                    }
                 }
             }
+            finally
+            {
+                await callerLink.DisposeAsync().ConfigureAwait(false);
+                routeTimeout?.Dispose();
+                request.RequestUri = original;
+                if (originalHost is null)
+                {
+                    request.Headers.Remove(HostHeader);
+                }
+                else if (route.Rewrite?.Authority is not null)
+                {
+                    request.Headers.Host = originalHost;
+                }
+
+                if (perConnection is not null)
+                {
+                    request.Headers.ConnectionClose = originalClose;
+                }
+
+                // Given back to the limits they were taken from: a config update may have replaced the cluster's since.
+                for (var i = 0; i < retriesHeld; i++)
+                {
+                    retryLimits!.ExitRetry();
+                }
+            }
+
+            route.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
+            target.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
+
+            // Only a ring hash on a cookie with a ttl generates one; reading Options would allocate them for every request.
+            if (cluster.LoadBalancer is RingHashLoadBalancer { Cookie.Ttl: not null } && request.Options.TryGetValue(RingHashLoadBalancer.GeneratedCookie, out var setCookie))
+            {
+                response.Headers.TryAddWithoutValidation("Set-Cookie", setCookie);
+            }
+
+            if (observed is not null)
+            {
+                Complete(request, cluster, route, endpoint, response, observed);
+            }
+
+            return response;
         }
-        finally
+        catch (Exception ex) when (observed is not null && Incomplete(ex, request, cluster, route, observed, cancellationToken))
         {
-            await callerLink.DisposeAsync().ConfigureAwait(false);
-            routeTimeout?.Dispose();
-            request.RequestUri = original;
-            if (originalHost is null)
-            {
-                request.Headers.Remove(HostHeader);
-            }
-            else if (route.Rewrite?.Authority is not null)
-            {
-                request.Headers.Host = originalHost;
-            }
-
-            if (perConnection is not null)
-            {
-                request.Headers.ConnectionClose = originalClose;
-            }
-
-            // Given back to the limits they were taken from: a config update may have replaced the cluster's since.
-            for (var i = 0; i < retriesHeld; i++)
-            {
-                retryLimits!.ExitRetry();
-            }
+            throw; // never reached: the filter records the failure and declines
         }
+    }
 
-        route.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
-        target.ResponseHeaders?.Apply(response.Headers, response.Content.Headers);
-
-        // Only a ring hash on a cookie with a ttl generates one; reading Options would allocate them for every request.
-        if (cluster.LoadBalancer is RingHashLoadBalancer { Cookie.Ttl: not null } && request.Options.TryGetValue(RingHashLoadBalancer.GeneratedCookie, out var setCookie))
+    /// <summary>A response the mesh answered before any attempt (NR, UH): recorded, with a span when one is listened for.</summary>
+    private HttpResponseMessage Answered(HttpRequestMessage request, RouteDecision decision, HttpResponseMessage response, ResponseFlags flags)
+    {
+        var measured = telemetry.Enabled;
+        var cluster = decision.Target?.Cluster;
+        var activity = MeshActivities.Source.HasListeners() ? MeshActivities.StartRequest(request.Method.Method, telemetry.TagsFor(cluster is null ? decision.Service! : cluster).DestinationService) : null;
+        if (measured || activity is not null)
         {
-            response.Headers.TryAddWithoutValidation("Set-Cookie", setCookie);
+            var peers = telemetry.TagsFor(cluster is null ? decision.Service! : cluster);
+            var outbound = Outbound(request, request.RequestUri!, peers, cluster, decision.Route, null, response, flags, measured ? time.GetTimestamp() : 0);
+            if (measured)
+            {
+                telemetry.Record(outbound);
+            }
+
+            MeshClientTelemetry.EndActivity(activity, outbound, 0);
         }
 
         return response;
     }
+
+    /// <summary>Starts observing a routed request: its start, its span (the parent of each attempt's), and .NET's per-attempt metrics tagged with the destination.</summary>
+    private OutboundState Observe(HttpRequestMessage request, ClusterState cluster)
+    {
+        var measured = telemetry.Enabled;
+        var tags = telemetry.TagsFor(cluster);
+        if (measured)
+        {
+            MeshClientTelemetry.EnrichAttempts(request, tags);
+        }
+
+        return new OutboundState(measured, measured ? time.GetTimestamp() : 0, MeshActivities.StartRequest(request.Method.Method, tags.DestinationService), request.RequestUri!);
+    }
+
+    private void Complete(HttpRequestMessage request, ClusterState cluster, CompiledRoute route, MeshEndpoint? endpoint, HttpResponseMessage response, OutboundState observed)
+    {
+        var outbound = Outbound(request, observed.Logical, telemetry.TagsFor(cluster), cluster, route, endpoint, response, observed.Flags, observed.Start);
+        if (observed.Measured)
+        {
+            telemetry.Record(outbound);
+        }
+
+        MeshClientTelemetry.EndActivity(observed.Activity, outbound, observed.Attempts);
+    }
+
+    /// <summary>Records a logical request that ended in an exception (the caller cancelled: DC; else UC), then lets the exception go on.</summary>
+    private bool Incomplete(Exception error, HttpRequestMessage request, ClusterState cluster, CompiledRoute route, OutboundState observed, CancellationToken cancellationToken)
+    {
+        var flags = observed.Flags | (error is OperationCanceledException && cancellationToken.IsCancellationRequested ? ResponseFlags.DownstreamConnectionTermination : ResponseFlags.UpstreamConnectionTermination);
+        var outbound = Outbound(request, observed.Logical, telemetry.TagsFor(cluster), cluster, route, null, null, flags, observed.Start);
+        if (observed.Measured)
+        {
+            telemetry.Record(outbound);
+        }
+
+        observed.Activity?.SetTag(MeshActivities.ErrorType, error.GetType().FullName);
+        MeshClientTelemetry.EndActivity(observed.Activity, outbound, observed.Attempts);
+        return false;
+    }
+
+    private static OutboundRequest Outbound(HttpRequestMessage request, Uri uri, IstioTagSet peers, ClusterState? cluster, CompiledRoute? route, MeshEndpoint? endpoint, HttpResponseMessage? response, ResponseFlags flags, long start) =>
+        new(
+            peers,
+            IstioLabels.ProtocolHttp,
+            response is null ? 0 : (int)response.StatusCode,
+            "",
+            flags,
+            ConnectionSecurity.ForClient(cluster),
+            start,
+            request.Content?.Headers.ContentLength ?? 0,
+            response?.Content.Headers.ContentLength ?? 0,
+            request.Method.Method,
+            uri,
+            request.Version,
+            endpoint?.HostPort,
+            cluster?.Name,
+            route?.Name);
+
+    private static ResponseFlags FlagOf(UpstreamFailure failure) => failure switch
+    {
+        UpstreamFailure.None => ResponseFlags.None,
+        UpstreamFailure.RouteTimeout or UpstreamFailure.PerTryTimeout => ResponseFlags.UpstreamRequestTimeout,
+        UpstreamFailure.ConnectFailure => ResponseFlags.UpstreamConnectionFailure,
+        _ => ResponseFlags.UpstreamConnectionTermination,
+    };
 
     /// <summary>Envoy's maxRetries: retries in flight across the cluster; over it, the failure stands.</summary>
     private static bool TryEnterRetry(ClusterLimits? limits, ref ClusterLimits? heldOn, ref int held)

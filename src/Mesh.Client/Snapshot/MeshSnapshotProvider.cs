@@ -68,7 +68,51 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
         }
 
         _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
+        _metrics.ObserveClusters(ObserveEndpoints, ObserveEjections);
         source.Changed += OnSourceChanged;
+    }
+
+    /// <summary>The endpoints of every cluster by state, for the <c>mesh.cluster.endpoints</c> gauge (read when a collector asks).</summary>
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveEndpoints()
+    {
+        foreach (var cluster in GetClusters())
+        {
+            long healthy = 0, unhealthy = 0, ejected = 0;
+            foreach (var endpoint in cluster.Endpoints)
+            {
+                if (!endpoint.Healthy)
+                {
+                    unhealthy++;
+                }
+                else if (endpoint.Ejected)
+                {
+                    ejected++;
+                }
+                else
+                {
+                    healthy++;
+                }
+            }
+
+            yield return new(healthy, new KeyValuePair<string, object?>("cluster", cluster.Name), new KeyValuePair<string, object?>("state", "healthy"));
+            yield return new(unhealthy, new KeyValuePair<string, object?>("cluster", cluster.Name), new KeyValuePair<string, object?>("state", "unhealthy"));
+            yield return new(ejected, new KeyValuePair<string, object?>("cluster", cluster.Name), new KeyValuePair<string, object?>("state", "ejected"));
+        }
+    }
+
+    /// <summary>Outlier ejections so far per cluster, of the endpoints still in it, for the <c>mesh.outlier.ejections</c> counter.</summary>
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveEjections()
+    {
+        foreach (var cluster in GetClusters())
+        {
+            long ejections = 0;
+            foreach (var endpoint in cluster.Endpoints)
+            {
+                ejections += endpoint.Ejections;
+            }
+
+            yield return new(ejections, new KeyValuePair<string, object?>("cluster", cluster.Name));
+        }
     }
 
     /// <summary>Gets the config in force; one volatile read, no lock.</summary>

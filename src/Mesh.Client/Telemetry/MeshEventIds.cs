@@ -64,6 +64,8 @@ internal static class MeshEventIds
     public const int AuthorizationDryRun = 752;
 
     // 8xx: telemetry: metrics, traces, the access log.
+    public const int AccessLogOutbound = 800;
+    public const int AccessLogInbound = 801;
 
     // 9xx: the xDS registry (Mesh.Client in xDS mode).
 }

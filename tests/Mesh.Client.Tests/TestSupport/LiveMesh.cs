@@ -47,11 +47,15 @@ internal sealed class LiveMesh : IAsyncDisposable
 
     public MeshSnapshotProvider Provider => _services.GetRequiredService<MeshSnapshotProvider>();
 
+    /// <summary>Gets the mesh's services (its IMeterFactory, for a MetricCollector scoped to this mesh).</summary>
+    public IServiceProvider Services => _services;
+
     /// <summary>Starts a mesh over <paramref name="instances"/> (all of service reviews unless named) with <paramref name="yaml"/> as its config.</summary>
     /// <param name="yaml">The config documents, or empty for none.</param>
     /// <param name="instances">The instances: a port, and labels.</param>
     /// <param name="configureClient">Builds the client; null adds the mesh only.</param>
-    public static LiveMesh Start(string yaml, IEnumerable<LiveInstance> instances, Action<IHttpClientBuilder>? configureClient = null)
+    /// <param name="settings">More configuration, such as <c>Mesh:Service</c>; null for none.</param>
+    public static LiveMesh Start(string yaml, IEnumerable<LiveInstance> instances, Action<IHttpClientBuilder>? configureClient = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var directory = new TempDirectory();
         if (!string.IsNullOrWhiteSpace(yaml))
@@ -59,18 +63,18 @@ internal sealed class LiveMesh : IAsyncDisposable
             directory.Write("mesh.yaml", yaml);
         }
 
-        var settings = new Dictionary<string, string?> { ["Mesh:Static:ConfigDirectory"] = directory.Path };
+        var configuration = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Mesh:Static:ConfigDirectory"] = directory.Path };
         foreach (var group in instances.GroupBy(i => i.Service))
         {
             var index = 0;
             foreach (var instance in group)
             {
                 var prefix = $"Mesh:Static:Services:{group.Key}:{index++}:";
-                settings[prefix + "Address"] = "127.0.0.1";
-                settings[prefix + "Port"] = instance.Port.ToString(CultureInfo.InvariantCulture);
+                configuration[prefix + "Address"] = "127.0.0.1";
+                configuration[prefix + "Port"] = instance.Port.ToString(CultureInfo.InvariantCulture);
                 foreach (var (key, value) in instance.Labels)
                 {
-                    settings[prefix + "Labels:" + key] = value;
+                    configuration[prefix + "Labels:" + key] = value;
                 }
             }
         }
@@ -78,7 +82,7 @@ internal sealed class LiveMesh : IAsyncDisposable
         var time = new TestTimeProvider();
         var random = new ScriptedRandom();
         var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());
         services.AddLogging();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<IMeshRandom>(random);
