@@ -7,12 +7,21 @@ namespace Mesh.Server.Xds;
 /// <c>envoy.service.discovery.v3.AggregatedDiscoveryService</c>: state-of-the-world ADS. Delta xDS is
 /// not served (UNIMPLEMENTED, the generated default); gRPC clients use state of the world.
 /// </summary>
-internal sealed class AdsService(XdsStateStore store, XdsClients clients, TimeProvider time, ILogger<AdsService> logger)
+internal sealed class AdsService(XdsStateStore store, XdsClients clients, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<AdsService> logger)
     : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
-    public override Task StreamAggregatedResources(IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context)
+    public override async Task StreamAggregatedResources(IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context)
     {
+        // Streams end when the server stops, so that shutdown does not wait for clients and they reconnect elsewhere.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var connection = new AdsConnection(clients.NextId(), store, clients, time, logger, context.Peer);
-        return connection.RunAsync(requestStream, responseStream, context.CancellationToken);
+        try
+        {
+            await connection.RunAsync(requestStream, responseStream, stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Ends the call with OK: the client's xDS channel reconnects with backoff.
+        }
     }
 }

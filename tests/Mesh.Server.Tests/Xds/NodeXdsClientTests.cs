@@ -57,6 +57,119 @@ public sealed class NodeXdsClientTests : IAsyncLifetime
         Assert.Equal(0, _v2.Calls);
     }
 
+    [Fact]
+    public async Task VirtualService_WeightedFiftyFifty_SplitsWithinTolerance()
+    {
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 50), ("v2", 50)));
+        await using var server = await StartServerAsync();
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+
+        // 400 calls at p = 0.5: sd = 10, so [150, 250] is 5 sd either side; grpc-js draws weights with Math.random.
+        var result = await client.CallAsync(Target, count: 400);
+
+        Assert.True(result.Failures == 0, result.ToString());
+        Assert.InRange(result.Count("v1"), 150, 250);
+        Assert.InRange(result.Count("v2"), 150, 250);
+    }
+
+    [Fact]
+    public async Task VirtualService_HeaderMatch_RoutesByMetadata()
+    {
+        _config.Write("echo-vs.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: echo
+            spec:
+              hosts:
+              - echo
+              http:
+              - match:
+                - headers:
+                    end-user:
+                      exact: jason
+                route:
+                - destination:
+                    host: echo
+                    subset: v2
+              - route:
+                - destination:
+                    host: echo
+                    subset: v1
+            """);
+        await using var server = await StartServerAsync();
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+
+        var jason = await client.CallAsync(Target, count: 20, metadata: new Dictionary<string, string> { ["end-user"] = "jason" });
+        var other = await client.CallAsync(Target, count: 20, metadata: new Dictionary<string, string> { ["end-user"] = "alice" });
+        var none = await client.CallAsync(Target, count: 20);
+
+        Assert.True(jason.Count("v2") == 20, jason.ToString());
+        Assert.True(other.Count("v1") == 20, other.ToString());
+        Assert.True(none.Count("v1") == 20, none.ToString());
+    }
+
+    [Fact]
+    public async Task ConfigChange_IsAppliedByTheClientWithinOneSecond()
+    {
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        await using var server = await StartServerAsync();
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+        Assert.Equal(10, (await client.CallAsync(Target, count: 10)).Count("v1"));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        _config.Write("echo-vs.yaml", VirtualService(("v2", 100)));
+        await Wait.UntilAsync(async () => (await client.CallAsync(Target)).Count("v2") == 1, "the client to route to v2 after the VirtualService changed", TimeSpan.FromSeconds(5));
+        var elapsed = watch.Elapsed;
+
+        // File watch + the static registry's 150 ms debounce + Mesh.Server's 100 ms debounce + the push.
+        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"the change took {elapsed.TotalMilliseconds:0} ms to reach the client");
+        Assert.Equal(10, (await client.CallAsync(Target, count: 10)).Count("v2"));
+    }
+
+    [Fact]
+    public async Task ServerRestart_ClientKeepsRoutingThenReconnectsAndTakesNewConfig()
+    {
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        var server = await StartServerAsync();
+        var port = server.XdsPort;
+        await using var client = await NodeXdsClient.StartAsync(port);
+        Assert.Equal(10, (await client.CallAsync(Target, count: 10)).Count("v1"));
+
+        await server.DisposeAsync();
+
+        // The control plane is gone: the client keeps the config it has and keeps routing with it.
+        var meanwhile = await client.CallAsync(Target, count: 10);
+        Assert.True(meanwhile.Count("v1") == 10, meanwhile.ToString());
+
+        _config.Write("echo-vs.yaml", VirtualService(("v2", 100)));
+        await using var restarted = await StartServerAsync(port);
+        await Wait.UntilAsync(() => restarted.Clients.GetStatus().Count == 1, "the client to reconnect to the restarted server", TimeSpan.FromSeconds(20));
+        await Wait.UntilAsync(async () => (await client.CallAsync(Target)).Count("v2") == 1, "the client to route to v2 from the restarted server's config");
+    }
+
+    [Fact]
+    public async Task EndpointRemoved_NoCallReachesItAfterThePush()
+    {
+        await using var v1b = await EchoBackend.StartAsync("v1b");
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        await using var server = await TestMeshServer.StartAsync(TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1"), ("echo", v1b, "v1")));
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+        var before = await client.CallAsync(Target, count: 20);
+        Assert.True(before.Count("v1") > 0 && before.Count("v1b") > 0, $"round robin over both endpoints: {before}");
+
+        var pushed = server.Clients.GetStatus().Single().Types.Single(t => t.Type == "EDS").SentVersion;
+        server.Config.Replace(TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1")));
+        await Wait.UntilAsync(
+            () => server.Clients.GetStatus().Single().Types.Single(t => t.Type == "EDS") is { } eds && eds.SentVersion != pushed && eds.AckedVersion == eds.SentVersion,
+            "the client to ACK the EDS update without v1b");
+
+        var callsToRemoved = v1b.Calls;
+        var after = await client.CallAsync(Target, count: 30);
+        Assert.True(after.Count("v1") == 30, after.ToString());
+        Assert.Equal(callsToRemoved, v1b.Calls);
+    }
+
     private Task<TestMeshServer> StartServerAsync(int xdsPort = 0) =>
         TestMeshServer.StartAsync(TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1"), ("echo", _v2, "v2")), xdsPort);
 
