@@ -55,6 +55,7 @@ public sealed class NodeXdsClientTests : IAsyncLifetime
 
         Assert.True(result.Count("v1") == 30, $"{result}; node stderr: {client.Stderr}");
         Assert.Equal(0, _v2.Calls);
+        Assert.Equal(0, server.Clients.TotalNacks);
     }
 
     [Fact]
@@ -168,6 +169,100 @@ public sealed class NodeXdsClientTests : IAsyncLifetime
         var after = await client.CallAsync(Target, count: 30);
         Assert.True(after.Count("v1") == 30, after.ToString());
         Assert.Equal(callsToRemoved, v1b.Calls);
+    }
+
+    [Fact]
+    public async Task EveryFeature_IsAckedByGrpcJs_FaultAbortApplies_UnsupportedReported()
+    {
+        _config.Write("echo-dr.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: echo
+            spec:
+              host: echo
+              trafficPolicy:
+                loadBalancer:
+                  simple: LEAST_REQUEST
+                connectionPool:
+                  http:
+                    http2MaxRequests: 50
+                outlierDetection:
+                  consecutive5xxErrors: 3
+                  interval: 5s
+                  baseEjectionTime: 30s
+                  maxEjectionPercent: 50
+              subsets:
+              - name: v1
+                labels:
+                  version: v1
+              - name: v2
+                labels:
+                  version: v2
+                trafficPolicy:
+                  loadBalancer:
+                    consistentHash:
+                      httpHeaderName: x-user
+            """);
+        _config.Write("echo-vs.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: echo
+            spec:
+              hosts:
+              - echo
+              http:
+              - match:
+                - headers:
+                    x-fault:
+                      exact: deny
+                fault:
+                  abort:
+                    percentage:
+                      value: 100
+                    grpcStatus: PERMISSION_DENIED
+                route:
+                - destination:
+                    host: echo
+                    subset: v1
+              - match:
+                - headers:
+                    x-user: {}
+                route:
+                - destination:
+                    host: echo
+                    subset: v2
+              - timeout: 3s
+                retries:
+                  attempts: 3
+                  perTryTimeout: 1s
+                  retryOn: unavailable,5xx
+                route:
+                - destination:
+                    host: echo
+                    subset: v1
+            """);
+        await using var server = await StartServerAsync();
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+
+        var denied = await client.CallAsync(Target, count: 5, metadata: new Dictionary<string, string> { ["x-fault"] = "deny" });
+        var hashed = await client.CallAsync(Target, count: 5, metadata: new Dictionary<string, string> { ["x-user"] = "ann" });
+        var plain = await client.CallAsync(Target, count: 5);
+
+        Assert.True(denied.Errors.GetValueOrDefault("PERMISSION_DENIED") == 5, denied.ToString());
+        Assert.True(hashed.Count("v2") == 5, hashed.ToString());
+        Assert.True(plain.Count("v1") == 5, plain.ToString());
+        Assert.Equal(0, server.Clients.TotalNacks);
+        var types = Assert.Single(server.Clients.GetStatus()).Types;
+        Assert.Equal(["CDS", "EDS", "LDS", "RDS"], types.Select(t => t.Type));
+        Assert.All(types, t => Assert.True(t.AckedVersion == t.SentVersion, $"{t.Type}: sent {t.SentVersion}, ACKed {t.AckedVersion}, last NACK {t.LastNack}"));
+        var unsupported = server.Store.Current.Notes;
+        Assert.Contains(unsupported, n => n.Contains("LEAST_REQUEST", StringComparison.Ordinal));
+        Assert.Contains(unsupported, n => n.Contains("consecutive5xxErrors", StringComparison.Ordinal));
+        Assert.Contains(unsupported, n => n.Contains("perTryTimeout", StringComparison.Ordinal));
+        Assert.Contains(unsupported, n => n.Contains("'5xx'", StringComparison.Ordinal));
+        Assert.Contains(server.Logs.GetSnapshot(), r => r.Id.Id == ServerEventIds.Unsupported && r.Message.Contains("LEAST_REQUEST", StringComparison.Ordinal));
     }
 
     private Task<TestMeshServer> StartServerAsync(int xdsPort = 0) =>
