@@ -58,7 +58,8 @@ internal static partial class MeshServerHost
 
         var services = builder.Services;
         services.AddSingleton(endpoints);
-        services.AddOptions<MeshOptions>().BindConfiguration(MeshOptions.SectionName).ValidateOnStart();
+        services.AddOptions<MeshOptions>().BindConfiguration(MeshOptions.SectionName).ValidateOnStart()
+            .PostConfigure(static o => o.Consul.SnapshotPath ??= MeshStateFile.DefaultPath("mesh-server", o.Namespace)); // not a client's last-good-state file
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MeshOptions>, MeshOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StaticRegistry>();
