@@ -17,6 +17,7 @@ internal sealed class AdsService(XdsStateStore store, XdsClients clients, TimePr
         var connection = new AdsConnection(clients.NextId(), store, clients, time, logger, context.Peer);
         try
         {
+            await store.WhenReadyAsync(stopping.Token).ConfigureAwait(false);
             await connection.RunAsync(requestStream, responseStream, stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)

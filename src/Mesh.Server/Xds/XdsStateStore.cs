@@ -28,6 +28,7 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
     private readonly HashSet<ServiceKey> _warming = [];
     private readonly HashSet<string> _loggedNotes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? _debounce;
     private int _disposed;
     private bool _armed;
@@ -49,6 +50,9 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
 
     /// <summary>Gets the generation in force; throws before the host started.</summary>
     public XdsGeneration Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("Mesh.Server's state is not loaded yet.");
+
+    /// <summary>Waits until the first state is in force (Kestrel may accept a stream before the registry is read).</summary>
+    public Task WhenReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
 
     /// <summary>Gets the server's namespace: where short names of callers that declare none resolve.</summary>
     public string DefaultNamespace => _defaultIdentity.Namespace;
@@ -110,9 +114,12 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
                 return false;
             }
 
-            foreach (var note in next.Default.Snapshot.Notes)
+            if (!next.Default.Snapshot.Notes.SequenceEqual(previous?.Default.Snapshot.Notes ?? []))
             {
-                OnNotes([note]);
+                foreach (var note in next.Default.Snapshot.Notes)
+                {
+                    Log.ConfigNote(_logger, note);
+                }
             }
 
             Volatile.Write(ref _current, next);
@@ -126,6 +133,7 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
             previous?.ReleasePrevious();
             Log.Applied(_logger, next.Number, state.Documents.Count, state.Instances.Values.Sum(i => i.Count));
             _source.Applied(state);
+            _ready.TrySetResult();
             Updated?.Invoke();
             return true;
         }
@@ -289,6 +297,9 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
 
         [LoggerMessage(ServerEventIds.Unsupported, LogLevel.Warning, "Not sent over xDS: {Note}")]
         public static partial void Unsupported(ILogger logger, string note);
+
+        [LoggerMessage(ServerEventIds.ConfigNote, LogLevel.Information, "Mesh config: {Note}")]
+        public static partial void ConfigNote(ILogger logger, string note);
 
         [LoggerMessage(ServerEventIds.EndpointUnresolved, LogLevel.Warning, "Endpoint host name {Name} did not resolve ({Error}); its endpoints are left out of EDS")]
         public static partial void Unresolved(ILogger logger, string name, string error);
