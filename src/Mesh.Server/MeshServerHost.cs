@@ -71,6 +71,8 @@ internal static partial class MeshServerHost
         services.AddSingleton<XdsStateStore>();
         services.AddHostedService(static sp => sp.GetRequiredService<XdsStateStore>());
         services.AddSingleton<XdsClients>();
+        services.AddMetrics();
+        services.AddSingleton<XdsMetrics>();
         services.AddGrpc();
 
         configure?.Invoke(builder);

@@ -19,6 +19,7 @@ internal sealed partial class AdsConnection
 {
     private readonly XdsStateStore _store;
     private readonly XdsClients _clients;
+    private readonly XdsMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Dictionary<string, XdsTypeState> _types = new(StringComparer.Ordinal);
@@ -31,11 +32,12 @@ internal sealed partial class AdsConnection
     private MeshIdentity _identity;
     private XdsClientStatus _status;
 
-    public AdsConnection(long id, XdsStateStore store, XdsClients clients, TimeProvider time, ILogger logger, string? peer)
+    public AdsConnection(long id, XdsStateStore store, XdsClients clients, XdsMetrics metrics, TimeProvider time, ILogger logger, string? peer)
     {
         Id = id;
         _store = store;
         _clients = clients;
+        _metrics = metrics;
         _time = time;
         _logger = logger;
         _peer = peer;
@@ -158,6 +160,7 @@ internal sealed partial class AdsConnection
             state.LastNack = new XdsNack(rejected, error.Code, error.Message, _time.GetUtcNow());
             state.AckedVersion = request.VersionInfo.Length > 0 ? request.VersionInfo : null;
             _clients.CountNack();
+            _metrics.Nacks.Add(1, new KeyValuePair<string, object?>("type", XdsTypes.ShortName(request.TypeUrl)));
             Log.Nack(_logger, _node?.Id ?? "", XdsTypes.ShortName(request.TypeUrl), rejected, request.VersionInfo, error.Message);
         }
         else
@@ -211,6 +214,7 @@ internal sealed partial class AdsConnection
         state.SentNonce = response.Nonce;
         state.SentNames = [.. resources.Select(r => r.Name)];
         await responses.WriteAsync(response).ConfigureAwait(false);
+        _metrics.Responses.Add(1, new KeyValuePair<string, object?>("type", XdsTypes.ShortName(state.TypeUrl)));
     }
 
     private XdsClientStatus BuildStatus() => new(

@@ -16,6 +16,9 @@ internal sealed class XdsClients
 
     public void CountNack() => Interlocked.Increment(ref _nacks);
 
+    /// <summary>Gets the number of open streams.</summary>
+    public int Count => _connections.Count;
+
     public void Add(AdsConnection connection) => _connections[connection.Id] = connection;
 
     public void Remove(AdsConnection connection) => _connections.TryRemove(connection.Id, out _);

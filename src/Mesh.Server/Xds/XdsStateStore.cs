@@ -23,6 +23,7 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly MeshIdentity _defaultIdentity;
+    private readonly XdsMetrics? _metrics;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private readonly HashSet<ServiceKey> _warming = [];
@@ -36,11 +37,12 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
     private long _rejected;
     private StateRejection? _lastRejection;
 
-    public XdsStateStore(IMeshStateSource source, IOptions<MeshOptions> options, TimeProvider time, ILogger<XdsStateStore> logger)
+    public XdsStateStore(IMeshStateSource source, IOptions<MeshOptions> options, TimeProvider time, ILogger<XdsStateStore> logger, XdsMetrics? metrics = null)
     {
         _source = source;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         var o = options.Value;
         _defaultIdentity = new MeshIdentity(o.Service, o.Namespace, new SortedDictionary<string, string>(o.Labels, StringComparer.Ordinal), o.Address);
     }
@@ -109,6 +111,7 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
             catch (MeshConfigException ex) when (!initial)
             {
                 Interlocked.Increment(ref _rejected);
+                _metrics?.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
                 Volatile.Write(ref _lastRejection, new StateRejection([.. ex.Errors.Select(e => e.ToString())], _time.GetUtcNow()));
                 Log.Rejected(_logger, ex.Errors.Count, previous?.Number ?? 0, string.Join(Environment.NewLine, ex.Errors));
                 return false;
@@ -134,6 +137,7 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
             Log.Applied(_logger, next.Number, state.Documents.Count, state.Instances.Values.Sum(i => i.Count));
             _source.Applied(state);
             _ready.TrySetResult();
+            _metrics?.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
             Updated?.Invoke();
             return true;
         }
@@ -182,6 +186,7 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
 #pragma warning restore CA1031
         {
             Interlocked.Increment(ref _rejected);
+            _metrics?.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
             Volatile.Write(ref _lastRejection, new StateRejection([ex.Message], _time.GetUtcNow()));
             Log.UpdateFailed(_logger, ex);
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
@@ -5,6 +6,7 @@ using Mesh.Registry;
 using Mesh.Server.Tests.Support;
 using Mesh.Server.Xds;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Mesh.Server.Tests.Xds;
@@ -86,6 +88,7 @@ public sealed class AdsStreamTests : IAsyncLifetime
     public async Task Nack_ClientStaysOnLastAckedVersion_IsCountedAndNotResent()
     {
         await using var server = await StartServerAsync();
+        using var nacks = new MetricCollector<long>(server.App.Services.GetRequiredService<IMeterFactory>(), XdsMetrics.MeterName, "mesh.server.xds.nacks");
         await using var ads = new AdsTestClient(server.XdsAddress);
         var lds = await ads.RequestAsync(AdsTestClient.Request(XdsTypes.Listener, [Listener], node: AdsTestClient.Node()));
         await ads.SendAsync(AdsTestClient.Ack(lds, [Listener]));
@@ -96,6 +99,9 @@ public sealed class AdsStreamTests : IAsyncLifetime
         await ads.SendAsync(AdsTestClient.Request(XdsTypes.RouteConfiguration, [RouteName], version: "", nonce: rds.Nonce, error: error));
         await Wait.UntilAsync(() => server.Clients.GetStatus() is [{ } c] && c.Types.Any(t => t.Type == "RDS" && t.NackCount == 1), "the NACK to be counted");
         Assert.Equal(1, server.Clients.TotalNacks);
+        var measurement = Assert.Single(nacks.GetMeasurementSnapshot());
+        Assert.Equal(1, measurement.Value);
+        Assert.Equal("RDS", measurement.Tags["type"]);
 
         var status = Assert.Single(server.Clients.GetStatus()).Types.Single(t => t.Type == "RDS");
         Assert.Equal(1, status.NackCount);
