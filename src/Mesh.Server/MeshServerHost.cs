@@ -32,9 +32,11 @@ internal static partial class MeshServerHost
         var builder = WebApplication.CreateSlimBuilder(args);
         var xdsPort = Port(builder.Configuration, "xds-port", DefaultXdsPort);
         var adminPort = Port(builder.Configuration, "port", DefaultAdminPort);
-        var address = builder.Configuration["address"] is { Length: > 0 } a
-            ? IPAddress.Parse(a)
-            : IPAddress.Any;
+        var address = IPAddress.Any;
+        if (builder.Configuration["address"] is { Length: > 0 } text && !IPAddress.TryParse(text, out address))
+        {
+            throw new ArgumentException($"--address '{text}' is not an IP address (use 0.0.0.0, 127.0.0.1, :: or another address of this host).");
+        }
 
         var endpoints = new ServerEndpoints();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -1,3 +1,6 @@
+using Mesh.Configuration;
+using Microsoft.Extensions.Options;
+
 namespace Mesh.Server;
 
 /// <summary>
@@ -5,9 +8,19 @@ namespace Mesh.Server;
 /// </summary>
 internal static class Program
 {
-    public static async Task Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        var app = MeshServerHost.Build(args);
-        await app.RunAsync().ConfigureAwait(false);
+        try
+        {
+            var app = MeshServerHost.Build(args);
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception ex) when (ex is ArgumentException or OptionsValidationException or MeshConfigException)
+        {
+            // Bad input: one clear message and exit code 1, not a stack trace.
+            await Console.Error.WriteLineAsync($"Mesh.Server: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
     }
 }
