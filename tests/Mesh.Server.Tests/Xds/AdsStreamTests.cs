@@ -180,6 +180,79 @@ public sealed class AdsStreamTests : IAsyncLifetime
         Assert.Equal(generation + 1, server.Store.Current.Number);
     }
 
+    [Fact]
+    public async Task NodeLabels_DecideSourceLabelsMatches_PerStream()
+    {
+        _config.Write("echo.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: echo
+            spec:
+              host: echo
+              subsets:
+              - name: v1
+                labels:
+                  version: v1
+              - name: v2
+                labels:
+                  version: v2
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: echo
+            spec:
+              hosts:
+              - echo
+              http:
+              - match:
+                - sourceLabels:
+                    app: canary
+                route:
+                - destination:
+                    host: echo
+                    subset: v2
+              - route:
+                - destination:
+                    host: echo
+                    subset: v1
+            """);
+        await using var server = await StartServerAsync();
+        await using var canary = new AdsTestClient(server.XdsAddress);
+        await using var other = new AdsTestClient(server.XdsAddress);
+
+        var forCanary = await canary.RequestAsync(AdsTestClient.Request(XdsTypes.RouteConfiguration, [RouteName], node: AdsTestClient.Node(id: "canary-1", labels: new Dictionary<string, string> { ["app"] = "canary" })));
+        var forOther = await other.RequestAsync(AdsTestClient.Request(XdsTypes.RouteConfiguration, [RouteName], node: AdsTestClient.Node(id: "other-1", labels: new Dictionary<string, string> { ["app"] = "web" })));
+
+        var canaryRoutes = Assert.Single(forCanary.Resources).Unpack<RouteConfiguration>().VirtualHosts[0].Routes;
+        var otherRoutes = Assert.Single(forOther.Resources).Unpack<RouteConfiguration>().VirtualHosts[0].Routes;
+        Assert.Equal("outbound|50051|v2|echo.default.svc.cluster.local", canaryRoutes[0].Route_.Cluster);
+        Assert.Equal(2, canaryRoutes.Count);
+        Assert.Equal(ClusterName, Assert.Single(otherRoutes).Route_.Cluster);
+        Assert.NotEqual(forCanary.VersionInfo, forOther.VersionInfo);
+    }
+
+    [Fact]
+    public async Task InvalidUpdate_IsRefused_LastGoodStateStaysServed()
+    {
+        await using var server = await StartServerAsync();
+        await using var ads = new AdsTestClient(server.XdsAddress);
+        var before = await ads.RequestAsync(AdsTestClient.Request(XdsTypes.RouteConfiguration, [RouteName], node: AdsTestClient.Node()));
+        await ads.SendAsync(AdsTestClient.Ack(before, [RouteName]));
+        var generation = server.Store.Current.Number;
+
+        _config.Write("echo.yaml", Config.Replace("subset: v1", "subset: v9", StringComparison.Ordinal));
+        await Wait.UntilAsync(() => server.Store.RejectedUpdates == 1, "the invalid update to be refused");
+
+        Assert.Equal(generation, server.Store.Current.Number);
+        Assert.Contains(server.Store.LastRejection!.Errors, e => e.Contains("'v9' is not defined", StringComparison.Ordinal));
+        await using var late = new AdsTestClient(server.XdsAddress);
+        var after = await late.RequestAsync(AdsTestClient.Request(XdsTypes.RouteConfiguration, [RouteName], node: AdsTestClient.Node()));
+        Assert.Equal(before.VersionInfo, after.VersionInfo);
+        Assert.Contains(server.Logs.GetSnapshot(), r => r.Id.Id == ServerEventIds.StateRejected);
+    }
+
     private Task<TestMeshServer> StartServerAsync() =>
         TestMeshServer.StartAsync(TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1")));
 
