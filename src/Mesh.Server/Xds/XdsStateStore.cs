@@ -222,7 +222,7 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
         }
     }
 
-    /// <summary>xDS endpoints must be IP literals: resolves every host name an instance has, sorted so that the result is deterministic.</summary>
+    /// <summary>xDS endpoints must be IP literals: resolves the host name of every instance that has one, deterministically.</summary>
     private async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> ResolveAsync(MeshState state, CancellationToken cancellationToken)
     {
         var names = state.Instances.Values.SelectMany(i => i).Select(i => i.Address).Where(a => !IPAddress.TryParse(a, out _)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
@@ -231,8 +231,14 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
         {
             try
             {
+                // One instance is one endpoint: its first IPv4 address (in order), else its first address (`localhost` is 127.0.0.1, not also ::1).
                 var addresses = await Dns.GetHostAddressesAsync(name, cancellationToken).ConfigureAwait(false);
-                result[name] = [.. addresses.Select(a => a.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+                var chosen = addresses.Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Select(a => a.ToString()).Order(StringComparer.Ordinal).FirstOrDefault()
+                    ?? addresses.Select(a => a.ToString()).Order(StringComparer.Ordinal).FirstOrDefault();
+                if (chosen is not null)
+                {
+                    result[name] = [chosen];
+                }
             }
             catch (System.Net.Sockets.SocketException ex)
             {
