@@ -12,6 +12,18 @@ if ! CONSUL_BIN="$(bash scripts/install-consul.sh)"; then
 fi
 export CONSUL_BIN
 
+# Mesh.Server's xDS tests drive Google's proxyless gRPC client for Node (tests/xds-node): install its locked packages.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "scripts/test.sh: npm is missing; Mesh.Server's xDS tests need Node.js and npm (tests/xds-node)" >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+if ! (cd tests/xds-node && npm ci --no-audit --no-fund --loglevel=error); then
+  echo "scripts/test.sh: 'npm ci' failed in tests/xds-node" >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 

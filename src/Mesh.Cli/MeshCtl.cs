@@ -58,6 +58,11 @@ internal static class MeshCtl
             return Ok;
         }
 
+        if (args[0] == "status")
+        {
+            return await StatusCommand.RunAsync(args[1..], stdout, stderr, cancellationToken).ConfigureAwait(false); // its own options (--server)
+        }
+
         CommandLine line;
         try
         {

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Mesh.Configuration;
+using Mesh.Registry;
+using Mesh.Snapshot;
+
+namespace Mesh.Server.Xds;
+
+/// <summary>
+/// One state of the mesh as Mesh.Server serves it: the registry's documents and instances, the IP
+/// addresses of endpoint host names, and the views compiled from them, one per distinct caller
+/// identity (sourceLabels and sourceNamespace matches depend on the caller), built on first use.
+/// </summary>
+internal sealed class XdsGeneration
+{
+    private readonly ConcurrentDictionary<string, Lazy<XdsView>> _views = new(StringComparer.Ordinal);
+    private readonly Action<MeshIdentity, Exception> _compileFailed;
+    private readonly Action<IReadOnlyList<string>> _notesFound;
+    private XdsGeneration? _previous;
+
+    public XdsGeneration(
+        long number,
+        MeshState state,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> resolved,
+        MeshIdentity defaultIdentity,
+        XdsGeneration? previous,
+        Action<MeshIdentity, Exception> compileFailed,
+        Action<IReadOnlyList<string>> notesFound)
+    {
+        Number = number;
+        State = state;
+        Resolved = resolved;
+        DefaultIdentity = defaultIdentity;
+        _previous = previous;
+        _compileFailed = compileFailed;
+        _notesFound = notesFound;
+    }
+
+    /// <summary>Gets the generation's number: 1 for the first state served, one more per applied update (logs and the admin API; never an xDS version).</summary>
+    public long Number { get; }
+
+    public MeshState State { get; }
+
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Resolved { get; }
+
+    public MeshIdentity DefaultIdentity { get; }
+
+    /// <summary>Gets the view of the server's own identity (Mesh:Namespace, Mesh:Labels), compiled when the generation is made; it validates the state.</summary>
+    public XdsView Default => ViewFor(DefaultIdentity);
+
+    /// <summary>Gets the unsupported features of every view built so far.</summary>
+    public IReadOnlyList<string> Notes => [.. _views.Values.Where(v => v.IsValueCreated).SelectMany(v => v.Value.Notes).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>Gets the view of a caller; a caller whose compile fails keeps the view of the previous generation (the last good config).</summary>
+    public XdsView ViewFor(MeshIdentity identity) =>
+        _views.GetOrAdd(XdsNodeIdentity.KeyOf(identity), _ => new Lazy<XdsView>(() => Build(identity))).Value;
+
+    /// <summary>Forgets the previous generation once this one is in force and its default view compiled.</summary>
+    public void ReleasePrevious() => _previous = null;
+
+    /// <summary>Compiles the server's own view; throws <see cref="MeshConfigException"/> when the state is not valid.</summary>
+    public XdsView CompileDefault()
+    {
+        var view = new XdsView(Compile(DefaultIdentity), Resolved);
+        _views[XdsNodeIdentity.KeyOf(DefaultIdentity)] = new Lazy<XdsView>(view);
+        _notesFound(view.TranslateAll());
+        return view;
+    }
+
+    private MeshSnapshot Compile(MeshIdentity identity)
+    {
+        if (State.Errors.Count > 0)
+        {
+            throw new MeshConfigException(State.Errors);
+        }
+
+        return new MeshSnapshotCompiler(identity).Compile(Number, State.Documents, State.Instances, State.ColdServices);
+    }
+
+    private XdsView Build(MeshIdentity identity)
+    {
+        XdsView view;
+        try
+        {
+            view = new XdsView(Compile(identity), Resolved);
+        }
+        catch (MeshConfigException ex)
+        {
+            _compileFailed(identity, ex);
+            if (_previous is { } previous)
+            {
+                return previous.ViewFor(identity);
+            }
+
+            // No good config for this caller yet: the instances alone, with default routes.
+            view = new XdsView(new MeshSnapshotCompiler(identity).Compile(Number, [], State.Instances, State.ColdServices), Resolved);
+        }
+
+        _notesFound(view.TranslateAll());
+        return view;
+    }
+}

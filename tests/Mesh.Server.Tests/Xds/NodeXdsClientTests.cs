@@ -1,0 +1,283 @@
+using Mesh.Server.Tests.Support;
+
+namespace Mesh.Server.Tests.Xds;
+
+/// <summary>
+/// Mesh.Server against Google's proxyless client (@grpc/grpc-js-xds 1.14): LDS → RDS → CDS → EDS over
+/// one ADS stream, real .NET gRPC backends on loopback, config from the static registry.
+/// </summary>
+public sealed class NodeXdsClientTests : IAsyncLifetime
+{
+    private const string Target = "xds:///echo:50051";
+
+    private const string Subsets = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: echo
+        spec:
+          host: echo
+          subsets:
+          - name: v1
+            labels:
+              version: v1
+          - name: v2
+            labels:
+              version: v2
+        """;
+
+    private readonly TempDirectory _config = new();
+    private EchoBackend _v1 = null!;
+    private EchoBackend _v2 = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _v1 = await EchoBackend.StartAsync("v1");
+        _v2 = await EchoBackend.StartAsync("v2");
+        _config.Write("echo-dr.yaml", Subsets);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _v1.DisposeAsync();
+        await _v2.DisposeAsync();
+        _config.Dispose();
+    }
+
+    [Fact]
+    public async Task VirtualService_AllToV1_EveryCallReachesV1()
+    {
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        await using var server = await StartServerAsync();
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+
+        var result = await client.CallAsync(Target, count: 30);
+
+        Assert.True(result.Count("v1") == 30, $"{result}; node stderr: {client.Stderr}");
+        Assert.Equal(0, _v2.Calls);
+        Assert.Equal(0, server.Clients.TotalNacks);
+    }
+
+    [Fact]
+    public async Task VirtualService_WeightedFiftyFifty_SplitsWithinTolerance()
+    {
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 50), ("v2", 50)));
+        await using var server = await StartServerAsync();
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+
+        // 400 calls at p = 0.5: sd = 10, so [150, 250] is 5 sd either side; grpc-js draws weights with Math.random.
+        var result = await client.CallAsync(Target, count: 400);
+
+        Assert.True(result.Failures == 0, result.ToString());
+        Assert.InRange(result.Count("v1"), 150, 250);
+        Assert.InRange(result.Count("v2"), 150, 250);
+    }
+
+    [Fact]
+    public async Task VirtualService_HeaderMatch_RoutesByMetadata()
+    {
+        _config.Write("echo-vs.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: echo
+            spec:
+              hosts:
+              - echo
+              http:
+              - match:
+                - headers:
+                    end-user:
+                      exact: jason
+                route:
+                - destination:
+                    host: echo
+                    subset: v2
+              - route:
+                - destination:
+                    host: echo
+                    subset: v1
+            """);
+        await using var server = await StartServerAsync();
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+
+        var jason = await client.CallAsync(Target, count: 20, metadata: new Dictionary<string, string> { ["end-user"] = "jason" });
+        var other = await client.CallAsync(Target, count: 20, metadata: new Dictionary<string, string> { ["end-user"] = "alice" });
+        var none = await client.CallAsync(Target, count: 20);
+
+        Assert.True(jason.Count("v2") == 20, jason.ToString());
+        Assert.True(other.Count("v1") == 20, other.ToString());
+        Assert.True(none.Count("v1") == 20, none.ToString());
+    }
+
+    [Fact]
+    public async Task ConfigChange_IsAppliedByTheClientWithinOneSecond()
+    {
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        await using var server = await StartServerAsync();
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+        Assert.Equal(10, (await client.CallAsync(Target, count: 10)).Count("v1"));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        _config.Write("echo-vs.yaml", VirtualService(("v2", 100)));
+        await Wait.UntilAsync(async () => (await client.CallAsync(Target)).Count("v2") == 1, "the client to route to v2 after the VirtualService changed", TimeSpan.FromSeconds(5));
+        var elapsed = watch.Elapsed;
+
+        // File watch + the static registry's 150 ms debounce + Mesh.Server's 100 ms debounce + the push.
+        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"the change took {elapsed.TotalMilliseconds:0} ms to reach the client");
+        Assert.Equal(10, (await client.CallAsync(Target, count: 10)).Count("v2"));
+    }
+
+    [Fact]
+    public async Task ServerRestart_ClientKeepsRoutingThenReconnectsAndTakesNewConfig()
+    {
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        var server = await StartServerAsync();
+        var port = server.XdsPort;
+        await using var client = await NodeXdsClient.StartAsync(port);
+        Assert.Equal(10, (await client.CallAsync(Target, count: 10)).Count("v1"));
+
+        await server.DisposeAsync();
+
+        // The control plane is gone: the client keeps the config it has and keeps routing with it.
+        var meanwhile = await client.CallAsync(Target, count: 10);
+        Assert.True(meanwhile.Count("v1") == 10, meanwhile.ToString());
+
+        _config.Write("echo-vs.yaml", VirtualService(("v2", 100)));
+        await using var restarted = await StartServerAsync(port);
+        await Wait.UntilAsync(() => restarted.Clients.GetStatus().Count == 1, "the client to reconnect to the restarted server", TimeSpan.FromSeconds(20));
+        await Wait.UntilAsync(async () => (await client.CallAsync(Target)).Count("v2") == 1, "the client to route to v2 from the restarted server's config");
+    }
+
+    [Fact]
+    public async Task EndpointRemoved_NoCallReachesItAfterThePush()
+    {
+        await using var v1b = await EchoBackend.StartAsync("v1b");
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        await using var server = await TestMeshServer.StartAsync(TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1"), ("echo", v1b, "v1")));
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+        var before = await client.CallAsync(Target, count: 20);
+        Assert.True(before.Count("v1") > 0 && before.Count("v1b") > 0, $"round robin over both endpoints: {before}");
+
+        var pushed = server.Clients.GetStatus().Single().Types.Single(t => t.Type == "EDS").SentVersion;
+        server.Config.Replace(TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1")));
+        await Wait.UntilAsync(
+            () => server.Clients.GetStatus().Single().Types.Single(t => t.Type == "EDS") is { } eds && eds.SentVersion != pushed && eds.AckedVersion == eds.SentVersion,
+            "the client to ACK the EDS update without v1b");
+
+        var callsToRemoved = v1b.Calls;
+        var after = await client.CallAsync(Target, count: 30);
+        Assert.True(after.Count("v1") == 30, after.ToString());
+        Assert.Equal(callsToRemoved, v1b.Calls);
+    }
+
+    [Fact]
+    public async Task EveryFeature_IsAckedByGrpcJs_FaultAbortApplies_UnsupportedReported()
+    {
+        _config.Write("echo-dr.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: echo
+            spec:
+              host: echo
+              trafficPolicy:
+                loadBalancer:
+                  simple: LEAST_REQUEST
+                connectionPool:
+                  http:
+                    http2MaxRequests: 50
+                outlierDetection:
+                  consecutive5xxErrors: 3
+                  interval: 5s
+                  baseEjectionTime: 30s
+                  maxEjectionPercent: 50
+              subsets:
+              - name: v1
+                labels:
+                  version: v1
+              - name: v2
+                labels:
+                  version: v2
+                trafficPolicy:
+                  loadBalancer:
+                    consistentHash:
+                      httpHeaderName: x-user
+            """);
+        _config.Write("echo-vs.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: echo
+            spec:
+              hosts:
+              - echo
+              http:
+              - match:
+                - headers:
+                    x-fault:
+                      exact: deny
+                fault:
+                  abort:
+                    percentage:
+                      value: 100
+                    grpcStatus: PERMISSION_DENIED
+                route:
+                - destination:
+                    host: echo
+                    subset: v1
+              - match:
+                - headers:
+                    x-user: {}
+                route:
+                - destination:
+                    host: echo
+                    subset: v2
+              - timeout: 3s
+                retries:
+                  attempts: 3
+                  perTryTimeout: 1s
+                  retryOn: unavailable,5xx
+                route:
+                - destination:
+                    host: echo
+                    subset: v1
+            """);
+        await using var server = await StartServerAsync();
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+
+        var denied = await client.CallAsync(Target, count: 5, metadata: new Dictionary<string, string> { ["x-fault"] = "deny" });
+        var hashed = await client.CallAsync(Target, count: 5, metadata: new Dictionary<string, string> { ["x-user"] = "ann" });
+        var plain = await client.CallAsync(Target, count: 5);
+
+        Assert.True(denied.Errors.GetValueOrDefault("PERMISSION_DENIED") == 5, denied.ToString());
+        Assert.True(hashed.Count("v2") == 5, hashed.ToString());
+        Assert.True(plain.Count("v1") == 5, plain.ToString());
+        Assert.Equal(0, server.Clients.TotalNacks);
+        var types = Assert.Single(server.Clients.GetStatus()).Types;
+        Assert.Equal(["CDS", "EDS", "LDS", "RDS"], types.Select(t => t.Type));
+        Assert.All(types, t => Assert.True(t.AckedVersion == t.SentVersion, $"{t.Type}: sent {t.SentVersion}, ACKed {t.AckedVersion}, last NACK {t.LastNack}"));
+        var unsupported = server.Store.Current.Notes;
+        Assert.Contains(unsupported, n => n.Contains("LEAST_REQUEST", StringComparison.Ordinal));
+        Assert.Contains(unsupported, n => n.Contains("consecutive5xxErrors", StringComparison.Ordinal));
+        Assert.Contains(unsupported, n => n.Contains("perTryTimeout", StringComparison.Ordinal));
+        Assert.Contains(unsupported, n => n.Contains("'5xx'", StringComparison.Ordinal));
+        Assert.Contains(server.Logs.GetSnapshot(), r => r.Id.Id == ServerEventIds.Unsupported && r.Message.Contains("LEAST_REQUEST", StringComparison.Ordinal));
+    }
+
+    private Task<TestMeshServer> StartServerAsync(int xdsPort = 0) =>
+        TestMeshServer.StartAsync(TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1"), ("echo", _v2, "v2")), xdsPort);
+
+    private static string VirtualService(params (string Subset, int Weight)[] destinations) => $"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: echo
+        spec:
+          hosts:
+          - echo
+          http:
+          - route:
+        {string.Join("\n", destinations.Select(d => $"    - destination:\n        host: echo\n        subset: {d.Subset}\n      weight: {d.Weight}"))}
+        """;
+}
