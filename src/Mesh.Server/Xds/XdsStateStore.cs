@@ -110,10 +110,11 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
             }
             catch (MeshConfigException ex) when (!initial)
             {
-                Interlocked.Increment(ref _rejected);
+                // The rejection, its log line and metric first; the count last, since readers take it as the signal that all is done.
                 _metrics?.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
                 Volatile.Write(ref _lastRejection, new StateRejection([.. ex.Errors.Select(e => e.ToString())], _time.GetUtcNow()));
                 Log.Rejected(_logger, ex.Errors.Count, previous?.Number ?? 0, string.Join(Environment.NewLine, ex.Errors));
+                Interlocked.Increment(ref _rejected);
                 return false;
             }
 
@@ -185,10 +186,10 @@ internal sealed partial class XdsStateStore : IHostedService, IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Interlocked.Increment(ref _rejected);
             _metrics?.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
             Volatile.Write(ref _lastRejection, new StateRejection([ex.Message], _time.GetUtcNow()));
             Log.UpdateFailed(_logger, ex);
+            Interlocked.Increment(ref _rejected);
         }
     }
 
