@@ -24,7 +24,10 @@ internal sealed partial class MeshResolver : Resolver
     private Action<ResolverResult>? _listener;
     private IDisposable? _subscription;
     private bool _disposed;
-    private bool _discovered;
+    private const int DiscoveryNone = 0;
+    private const int DiscoveryRunning = 1;
+    private const int DiscoveryDone = 2;
+    private int _discovery;
 
     public MeshResolver(MeshSnapshotProvider provider, GrpcTarget target, ILoggerFactory loggerFactory)
     {
@@ -64,11 +67,16 @@ internal sealed partial class MeshResolver : Resolver
             }
 
             var table = _provider.Routes;
-            if (!table.TryGetService(_target.Host, out var service) && _provider.DiscoversOnCall && !_discovered)
+            if (!table.TryGetService(_target.Host, out var service) && _provider.DiscoversOnCall && _discovery != DiscoveryDone)
             {
-                // xDS mode: subscribe to the target's listener, then publish again; the channel's calls wait meanwhile.
-                _discovered = true;
-                _ = DiscoverAsync();
+                // xDS mode: subscribe to the target's listener, then publish again; the channel's calls wait meanwhile
+                // (configs applied while the chain LDS → RDS → CDS → EDS arrives publish nothing).
+                if (_discovery == DiscoveryNone)
+                {
+                    _discovery = DiscoveryRunning;
+                    _ = DiscoverAsync();
+                }
+
                 return;
             }
 
@@ -139,6 +147,11 @@ internal sealed partial class MeshResolver : Resolver
 #pragma warning restore CA1031
         {
             Log.WarmFailed(_logger, ex, _target.Authority);
+        }
+
+        lock (_gate)
+        {
+            _discovery = DiscoveryDone;
         }
 
         Publish();

@@ -47,6 +47,7 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
     private Task? _loop;
     private MeshState _state;
     private long _connectedStreams;
+    private int _disposed;
 
     public XdsRegistry(IOptions<MeshOptions> options, ILogger<XdsRegistry> logger, TimeProvider? time = null, IMeshRandom? random = null)
     {
@@ -145,6 +146,8 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
 
     public async Task WarmAsync(ServiceKey service, CancellationToken cancellationToken)
     {
+        // Never complete synchronously: a caller that finds the cluster still cold asks again, and must not recurse.
+        await Task.Yield();
         List<string> names;
         lock (_gate)
         {
@@ -338,6 +341,7 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
     private void Handle(DiscoveryResponse response)
     {
         Action? changed;
+        List<ListenerWatch> ready;
         lock (_gate)
         {
             if (!_types.TryGetValue(response.TypeUrl, out var type))
@@ -410,11 +414,16 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
             SendLocked(type, status);
             UpdateSubscriptionsLocked();
             RebuildLocked();
-            UpdateWatchesLocked();
+            ready = CompletedWatchesLocked();
             changed = Changed;
         }
 
+        // The new state is put in force first: a caller woken by its listener's completion routes with it.
         changed?.Invoke();
+        foreach (var watch in ready)
+        {
+            watch.Ready.TrySetResult(true);
+        }
     }
 
     private static string NameOf(string typeUrl, Any any)
@@ -497,16 +506,33 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
         SendLocked(type);
     }
 
-    /// <summary>Completes the wait of every listener whose chain (LDS, RDS, CDS, EDS) is complete.</summary>
+    /// <summary>Completes the wait of every listener whose chain (LDS, RDS, CDS, EDS) is complete; only for state already in force.</summary>
     private void UpdateWatchesLocked()
     {
-        foreach (var (name, watch) in _watches)
+        foreach (var watch in CompletedWatchesLocked())
         {
-            if (!watch.Ready.Task.IsCompleted && IsCompleteLocked(name))
+            watch.Ready.TrySetResult(true);
+        }
+    }
+
+    private List<ListenerWatch> CompletedWatchesLocked()
+    {
+        var completed = new List<ListenerWatch>();
+        foreach (var (name, watch) in _watches.ToList())
+        {
+            var complete = IsCompleteLocked(name);
+            if (!watch.Ready.Task.IsCompleted && complete)
             {
-                watch.Ready.TrySetResult(true);
+                completed.Add(watch);
+            }
+            else if (watch.Ready.Task is { IsCompleted: true, Result: true } && !complete)
+            {
+                // The chain changed (a route now sends to a cluster not received yet): the next call waits for it again.
+                _watches[name] = new ListenerWatch();
             }
         }
+
+        return completed;
     }
 
     private bool IsCompleteLocked(string listenerName)
@@ -655,6 +681,12 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Resolved both as itself and as the IMeshStateSource, so the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is { } loop)
         {
