@@ -82,6 +82,23 @@ public sealed class XdsClientModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GrpcClientFactory_XdsAddress_IsRoutedByTheMesh()
+    {
+        _config.Write("echo-vs.yaml", AllTo("v2"));
+        await using var server = await StartServerAsync();
+        using var client = await StartClientAsync(server.XdsPort, services =>
+            services.AddGrpcClient<Echo.Echo.EchoClient>(o => o.Address = new Uri(Target)).AddMesh());
+        var echo = client.Services.GetRequiredService<Echo.Echo.EchoClient>();
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal("v2", await SayAsync(echo));
+        }
+
+        Assert.Equal(0, _v1.Calls);
+    }
+
+    [Fact]
     public async Task ConfigChange_OnServer_AppliedByClient_ThenServerStopped_LastGoodStateKeepsRouting_ThenRestartResubscribes()
     {
         _config.Write("echo-vs.yaml", AllTo("v1"));
@@ -225,7 +242,7 @@ public sealed class XdsClientModeTests : IAsyncLifetime
          "node":{"id":"sidecar~127.0.0.1~client-1.default~default.svc.cluster.local","locality":{},"metadata":{"NAMESPACE":"default","GENERATOR":"grpc"} } }
         """;
 
-    private async Task<IHost> StartClientAsync(int xdsPort)
+    private async Task<IHost> StartClientAsync(int xdsPort, Action<IServiceCollection>? configure = null)
     {
         var bootstrap = Path.Combine(_state.Path, "bootstrap.json");
         await File.WriteAllTextAsync(bootstrap, Bootstrap(xdsPort), TestContext.Current.CancellationToken);
@@ -244,6 +261,7 @@ public sealed class XdsClientModeTests : IAsyncLifetime
             ["Mesh:Xds:SnapshotPath"] = StatePath,
         });
         builder.Services.AddMesh(_ => { });
+        configure?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
         return host;
