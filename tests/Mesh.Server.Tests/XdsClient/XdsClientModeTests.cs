@@ -150,7 +150,7 @@ public sealed class XdsClientModeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task HttpClient_RoutesByHeaderAndWeight_FromXds()
+    public async Task Snapshot_FromMeshServer_HoldsRoutesClustersEndpointsAndTimeout()
     {
         _config.Write("echo-vs.yaml", HeaderRoute);
         await using var server = await StartServerAsync();
@@ -184,6 +184,9 @@ public sealed class XdsClientModeTests : IAsyncLifetime
 
         var tls = Assert.Throws<XdsBootstrapException>(() => XdsBootstrap.Parse("""{"xds_servers":[{"server_uri":"127.0.0.1:1","channel_creds":[{"type":"google_default"}]}],"node":{"id":"a"}}""", "test"));
         Assert.Contains("channel_creds type 'google_default' is not supported", tls.Message, StringComparison.Ordinal);
+
+        var badUri = Assert.Throws<XdsBootstrapException>(() => XdsBootstrap.Parse("""{"xds_servers":[{"server_uri":"unix:///run/xds.sock","channel_creds":[{"type":"insecure"}]}],"node":{"id":"a"}}""", "test"));
+        Assert.Contains("server_uri 'unix:///run/xds.sock' is not host:port", badUri.Message, StringComparison.Ordinal);
 
         var inline = XdsBootstrap.Load(null, v => v == XdsBootstrap.ConfigVariable ? Bootstrap(1234) : null);
         Assert.Equal("127.0.0.1:1234", inline.ServerUri);

@@ -86,6 +86,17 @@ internal sealed record XdsBootstrap(string ServerUri, Node Node, bool IgnoreReso
                 throw new XdsBootstrapException($"Mesh: the {source}: xds_servers[0].server_uri is missing; set it to the server's host:port.");
             }
 
+            // gRPC target forms: host:port, or dns:///host:port (istio-agent writes the latter for remote servers).
+            if (serverUri.StartsWith("dns:///", StringComparison.Ordinal))
+            {
+                serverUri = serverUri["dns:///".Length..];
+            }
+
+            if (!serverUri.Contains(':', StringComparison.Ordinal) || !Uri.TryCreate($"http://{serverUri}", UriKind.Absolute, out var parsed) || parsed.PathAndQuery != "/" || serverUri.EndsWith(':'))
+            {
+                throw new XdsBootstrapException($"Mesh: the {source}: xds_servers[0].server_uri '{serverUri}' is not host:port (or dns:///host:port).");
+            }
+
             if (!server.TryGetProperty("channel_creds", out var creds) || creds.ValueKind != JsonValueKind.Array || creds.GetArrayLength() == 0)
             {
                 throw new XdsBootstrapException($"Mesh: the {source}: xds_servers[0].channel_creds is missing; Mesh supports [{{\"type\": \"insecure\"}}].");
