@@ -34,6 +34,7 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, TypeState> _types = XdsTypeUrls.Chain.ToDictionary(t => t, t => new TypeState(t), StringComparer.Ordinal);
     private readonly Dictionary<string, ListenerWatch> _watches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (VirtualHostConfig Host, Dictionary<string, ClusterConfig> Clusters)> _lastComplete = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeProvider _time;
     private readonly IMeshRandom _random;
@@ -591,20 +592,39 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
             }
 
             var routes = new List<RouteConfig>();
+            var own = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
             foreach (var route in virtualHost.Routes)
             {
                 var http = route.Http.Timeout is null && listener.MaxStreamDuration is { } d && d > TimeSpan.Zero ? route.Http with { Timeout = d } : route.Http;
                 routes.Add(new RouteConfig(route.Name, http, route.Clusters));
                 foreach (var clusterName in route.Clusters)
                 {
-                    if (!clusters.ContainsKey(clusterName))
-                    {
-                        clusters[clusterName] = BuildCluster(clusterName, service, route.HashHeader);
-                    }
+                    own.TryAdd(clusterName, BuildCluster(clusterName, service, route.HashHeader));
                 }
             }
 
-            hosts.TryAdd(service, new VirtualHostConfig(service, $"xDS listener {name} (route configuration {listener.RouteConfigName ?? "inline"}, virtual host {virtualHost.Name})", new ValueList<RouteConfig>(routes)));
+            var built = (Host: new VirtualHostConfig(service, $"xDS listener {name} (route configuration {listener.RouteConfigName ?? "inline"}, virtual host {virtualHost.Name})", new ValueList<RouteConfig>(routes)), Clusters: own);
+            if (own.Values.Any(c => c.IsCold) && _lastComplete.TryGetValue(name, out var previous))
+            {
+                // Make before break, as Envoy warms clusters before routes use them: new routes that send to clusters not
+                // received yet wait until they are in; until then the listener's last complete routes stay in force.
+                built = previous;
+            }
+            else if (!own.Values.Any(c => c.IsCold))
+            {
+                _lastComplete[name] = built;
+            }
+
+            hosts.TryAdd(service, built.Host);
+            foreach (var (clusterName, cluster) in built.Clusters)
+            {
+                clusters.TryAdd(clusterName, cluster);
+            }
+        }
+
+        foreach (var gone in _lastComplete.Keys.Where(n => !_types[XdsTypeUrls.Listener].Resources.ContainsKey(n)).ToList())
+        {
+            _lastComplete.Remove(gone);
         }
 
         var instances = new Dictionary<ServiceKey, IReadOnlyList<ServiceInstance>>();
