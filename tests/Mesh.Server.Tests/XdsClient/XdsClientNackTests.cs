@@ -16,6 +16,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using EnvoyCluster = Envoy.Config.Cluster.V3.Cluster;
 
 namespace Mesh.Server.Tests.XdsClient;
@@ -82,6 +83,25 @@ public sealed class XdsClientNackTests : IAsyncLifetime
         Assert.All(requests.Skip(1), r => Assert.Null(r.Node));
     }
 
+    [Fact]
+    public async Task Listener_NeverSent_DoesNotExistAfterTheResourceTimeout()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var client = await StartClientAsync(time);
+        var provider = client.Services.GetRequiredService<Mesh.Snapshot.MeshSnapshotProvider>();
+
+        var discovery = provider.DiscoverAsync("nope:1234", TestContext.Current.CancellationToken);
+        await Wait.UntilAsync(() => _ads.Requests.Any(r => r.TypeUrl == XdsTypeUrls.Listener && r.ResourceNames.Contains("nope:1234")), "the client to subscribe to listener nope:1234");
+        time.Advance(TimeSpan.FromSeconds(14));
+        Assert.False(discovery.IsCompleted, "the wait is still on before gRPC's 15 s");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await discovery);
+
+        // Known not to exist from now on: a second call does not wait again.
+        Assert.False(await provider.DiscoverAsync("nope:1234", TestContext.Current.CancellationToken));
+    }
+
     private static EnvoyCluster Cluster() => new()
     {
         Name = ClusterName,
@@ -92,7 +112,7 @@ public sealed class XdsClientNackTests : IAsyncLifetime
     private static async Task<string> SayAsync(Echo.Echo.EchoClient echo) =>
         (await echo.SayAsync(new EchoRequest { Message = "x" }, null, DateTime.UtcNow.AddSeconds(20), TestContext.Current.CancellationToken)).Backend;
 
-    private async Task<IHost> StartClientAsync()
+    private async Task<IHost> StartClientAsync(TimeProvider? time = null)
     {
         var bootstrap = Path.Combine(_state.Path, "bootstrap.json");
         await File.WriteAllTextAsync(bootstrap, XdsClientModeTests.Bootstrap(_ads.Port), TestContext.Current.CancellationToken);
@@ -104,6 +124,11 @@ public sealed class XdsClientNackTests : IAsyncLifetime
             ["Mesh:Xds:Bootstrap"] = bootstrap,
             ["Mesh:Xds:SnapshotPath"] = Path.Combine(_state.Path, "state.json"),
         });
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.Services.AddMesh(_ => { });
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
