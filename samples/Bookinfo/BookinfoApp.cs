@@ -40,8 +40,11 @@ public sealed class BookinfoApp : IAsyncDisposable
     /// <exception cref="BookinfoPortInUseException">productpage's port is taken.</exception>
     public static async Task<BookinfoApp> StartAsync(BookinfoOptions options, CancellationToken cancellationToken = default)
     {
-        // One port per instance, and one more: ratings' gRPC port (Kestrel serves HTTP/1.1 and cleartext HTTP/2 on separate ports).
-        var ports = PickPorts(options.ProductPagePort, Topology.Length + 1);
+        // One port per instance, and one more: ratings' gRPC port (Kestrel serves HTTP/1.1 and cleartext HTTP/2 on separate
+        // ports). xDS: Mesh.Server lists the instances, so they listen on fixed ports: productpage's, then one more each.
+        var ports = options.Registry == "xds"
+            ? [.. Enumerable.Range(options.ProductPagePort, Topology.Length + 1)]
+            : PickPorts(options.ProductPagePort, Topology.Length + 1);
         var ratingsGrpcPort = ports[^1];
         var registry = new Dictionary<string, string?>();
         var perService = new Dictionary<string, int>();
@@ -111,6 +114,15 @@ public sealed class BookinfoApp : IAsyncDisposable
                 });
             }
         }
+        else if (options.Registry == "xds")
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Mesh:Registry"] = "Xds",
+                ["Mesh:Xds:Bootstrap"] = WriteXdsBootstrap(service, version, options),
+                ["Mesh:Xds:SnapshotPath"] = Path.Combine(options.StateDirectory, $"{service}-{version}.xds.json"),
+            });
+        }
         else
         {
             builder.Configuration.AddInMemoryCollection(registry);
@@ -177,6 +189,33 @@ public sealed class BookinfoApp : IAsyncDisposable
     /// line naming --port rather than as a host's failure to start, logged with its stack trace.
     /// </summary>
     /// <exception cref="BookinfoPortInUseException"><paramref name="first"/> is in use.</exception>
+    /// <summary>The gRPC bootstrap of one instance, as istio-agent writes it: node id, namespace and labels (sourceLabels match on them).</summary>
+    private static string WriteXdsBootstrap(string service, string version, BookinfoOptions options)
+    {
+        Directory.CreateDirectory(options.StateDirectory);
+        var path = Path.Combine(options.StateDirectory, $"{service}-{version}.bootstrap.json");
+        var bootstrap = new System.Text.Json.Nodes.JsonObject
+        {
+            ["xds_servers"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+            {
+                ["server_uri"] = options.XdsAddress,
+                ["channel_creds"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["type"] = "insecure" }),
+            }),
+            ["node"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = $"sidecar~127.0.0.1~{service}-{version}.default~default.svc.cluster.local",
+                ["locality"] = new System.Text.Json.Nodes.JsonObject(),
+                ["metadata"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["NAMESPACE"] = "default",
+                    ["LABELS"] = new System.Text.Json.Nodes.JsonObject { ["app"] = service, ["version"] = version },
+                },
+            },
+        };
+        File.WriteAllText(path, bootstrap.ToJsonString());
+        return path;
+    }
+
     private static int[] PickPorts(int first, int count)
     {
         var listeners = new List<TcpListener>();

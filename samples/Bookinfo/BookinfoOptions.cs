@@ -21,6 +21,9 @@ public sealed class BookinfoOptions
     /// <summary>Gets or sets Consul's HTTP address for the consul registry; null: CONSUL_HTTP_ADDR, else http://127.0.0.1:8500.</summary>
     public string? ConsulAddress { get; set; }
 
+    /// <summary>Gets or sets the xDS server (Mesh.Server) as <c>host:port</c> for the xds registry.</summary>
+    public string? XdsAddress { get; set; }
+
     /// <summary>Gets or sets how often Consul checks each instance's health.</summary>
     public TimeSpan ConsulCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -43,7 +46,7 @@ public sealed class BookinfoOptions
     /// <summary>Gets or sets the minimum log level of the services.</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Warning;
 
-    /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--registry R</c>, <c>--consul ADDR</c>, <c>--ratings-protocol P</c>, <c>--verbose</c>, <c>--help</c>.</summary>
+    /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--registry R</c>, <c>--consul ADDR</c>, <c>--xds ADDR</c>, <c>--ratings-protocol P</c>, <c>--verbose</c>, <c>--help</c>.</summary>
     public static BookinfoOptions Parse(string[] args)
     {
         var options = new BookinfoOptions();
@@ -58,7 +61,7 @@ public sealed class BookinfoOptions
                 case "--config-dir" when i + 1 < args.Length:
                     options.ConfigDirectory = args[++i];
                     break;
-                case "--registry" when i + 1 < args.Length && args[i + 1] is "static" or "consul":
+                case "--registry" when i + 1 < args.Length && args[i + 1] is "static" or "consul" or "xds":
                     options.Registry = args[++i];
                     break;
                 case "--ratings-protocol" when i + 1 < args.Length && args[i + 1] is Http or Grpc:
@@ -66,6 +69,9 @@ public sealed class BookinfoOptions
                     break;
                 case "--consul" when i + 1 < args.Length:
                     options.ConsulAddress = args[++i];
+                    break;
+                case "--xds" when i + 1 < args.Length:
+                    options.XdsAddress = args[++i];
                     break;
                 case "--verbose":
                     options.LogLevel = LogLevel.Information;
@@ -82,6 +88,11 @@ public sealed class BookinfoOptions
             throw new ArgumentException("--config-dir is for the static registry; with --registry consul the config lives in Consul KV (meshctl apply -f FILE).");
         }
 
+        if (options.Registry == "xds" && (options.ConfigDirectory is not null || options.XdsAddress is null || options.ProductPagePort == 0))
+        {
+            throw new ArgumentException("--registry xds takes --xds HOST:PORT (Mesh.Server's xDS address) and a fixed --port (the services listen on --port to --port+5, as Mesh.Server's instance list says); the config lives in Mesh.Server.");
+        }
+
         if (options.ConfigDirectory is { } dir && !Directory.Exists(dir))
         {
             throw new ArgumentException($"--config-dir '{dir}' does not exist ({Path.GetFullPath(dir)}).");
@@ -92,13 +103,15 @@ public sealed class BookinfoOptions
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
-        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul] [--consul ADDR] [--ratings-protocol http|grpc] [--verbose] [--help]
+        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul|xds] [--consul ADDR] [--xds ADDR] [--ratings-protocol http|grpc] [--verbose] [--help]
           --port N          productpage's port (default 9080; 0 picks a free one)
           --config-dir DIR  the *.yaml files in DIR are the mesh config, reloaded when they change
                             (without it: no rules, round robin over reviews v1, v2 and v3)
           --registry R      static (default): instances wired in-process, config from --config-dir;
-                            consul: every instance registers in Consul and reads config from its KV
+                            consul: every instance registers in Consul and reads config from its KV;
+                            xds: routes from Mesh.Server over xDS (ports --port..--port+6, see docs/xds.md)
           --consul ADDR     Consul's HTTP address (default: CONSUL_HTTP_ADDR, else 127.0.0.1:8500)
+          --xds ADDR        Mesh.Server's xDS address, host:port, for --registry xds
           --ratings-protocol P
                             how reviews v2 and v3 call ratings: http (default; http://ratings:9080) or
                             grpc (bookinfo.ratings.v1.Ratings on http://ratings:9090, ratings' gRPC port)

@@ -49,7 +49,9 @@ internal static class BookinfoProgram
 
             stdout.WriteLine();
             stdout.WriteLine($"Bookinfo is up: {app.ProductPageUrl}productpage");
-            stdout.WriteLine(options.Registry == "consul"
+            stdout.WriteLine(options.Registry == "xds"
+                ? $"Registry: xDS from Mesh.Server at {options.XdsAddress}; the config is Mesh.Server's (docs/xds.md)."
+                : options.Registry == "consul"
                 ? "Registry: Consul. Each instance registered itself; apply config with: meshctl apply -f samples/Bookinfo/networking/destination-rule-all.yaml"
                 : options.ConfigDirectory is null
                     ? "No mesh config: reviews round robins over v1, v2 and v3. Start with --config-dir DIR to route."

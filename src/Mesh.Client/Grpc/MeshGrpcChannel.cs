@@ -29,7 +29,7 @@ public sealed class MeshGrpcChannel : IDisposable
     public CallInvoker CallInvoker { get; }
 
     /// <summary>Creates a mesh channel to <paramref name="address"/>.</summary>
-    /// <param name="address">The service as an HttpClient would name it (<c>http://ratings:9080</c>, <c>https://...</c>), or <c>mesh:///ratings:9080</c>.</param>
+    /// <param name="address">The service as an HttpClient would name it (<c>http://ratings:9080</c>, <c>https://...</c>), or <c>mesh:///ratings:9080</c>, or in xDS mode <c>xds:///ratings:9080</c>.</param>
     /// <param name="services">The app's services, after <c>AddMesh()</c>.</param>
     /// <param name="options">Channel options to start from, or null. The mesh sets <see cref="GrpcChannelOptions.ServiceProvider"/>,
     /// <see cref="GrpcChannelOptions.HttpHandler"/> (its handler over a <see cref="SocketsHttpHandler"/>), and, when unset,
@@ -42,7 +42,7 @@ public sealed class MeshGrpcChannel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(services);
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or MeshGrpcDefaults.Scheme))
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or MeshGrpcDefaults.Scheme or MeshGrpcDefaults.XdsScheme))
         {
             throw new ArgumentException($"Mesh: '{address}' is not a gRPC address the mesh can route; write http://ratings:9080 or mesh:///ratings:9080.", nameof(address));
         }

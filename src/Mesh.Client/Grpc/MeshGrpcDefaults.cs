@@ -6,6 +6,9 @@ internal static class MeshGrpcDefaults
     /// <summary>The address scheme of a mesh channel: <c>mesh:///reviews:9080</c>.</summary>
     public const string Scheme = "mesh";
 
+    /// <summary>The address scheme of a channel in xDS mode, as proxyless gRPC in other languages writes it: <c>xds:///reviews:9080</c>.</summary>
+    public const string XdsScheme = "xds";
+
     /// <summary>The load-balancing policy the mesh resolver selects in its service config.</summary>
     public const string Policy = "mesh";
 }

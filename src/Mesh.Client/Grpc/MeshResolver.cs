@@ -24,6 +24,10 @@ internal sealed partial class MeshResolver : Resolver
     private Action<ResolverResult>? _listener;
     private IDisposable? _subscription;
     private bool _disposed;
+    private const int DiscoveryNone = 0;
+    private const int DiscoveryRunning = 1;
+    private const int DiscoveryDone = 2;
+    private int _discovery;
 
     public MeshResolver(MeshSnapshotProvider provider, GrpcTarget target, ILoggerFactory loggerFactory)
     {
@@ -63,7 +67,20 @@ internal sealed partial class MeshResolver : Resolver
             }
 
             var table = _provider.Routes;
-            if (!table.TryGetService(_target.Host, out var service))
+            if (!table.TryGetService(_target.Host, out var service) && _provider.DiscoversOnCall && _discovery != DiscoveryDone)
+            {
+                // xDS mode: subscribe to the target's listener, then publish again; the channel's calls wait meanwhile
+                // (configs applied while the chain LDS → RDS → CDS → EDS arrives publish nothing).
+                if (_discovery == DiscoveryNone)
+                {
+                    _discovery = DiscoveryRunning;
+                    _ = DiscoverAsync();
+                }
+
+                return;
+            }
+
+            if (service is null)
             {
                 Log.NotMeshService(_logger, _target.Authority);
                 listener(ResolverResult.ForFailure(new Status(StatusCode.Unavailable, $"Mesh: '{_target.Host}' is not a mesh service (no instances or config name it).")));
@@ -117,6 +134,27 @@ internal sealed partial class MeshResolver : Resolver
             Log.Published(_logger, _target.Authority, addresses.Count, table.Version);
             listener(ResolverResult.ForResult(addresses, config, serviceConfigStatus: null));
         }
+    }
+
+    private async Task DiscoverAsync()
+    {
+        try
+        {
+            await _provider.DiscoverAsync(_target.Authority, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // an xDS server that cannot be reached leaves the target unknown; the channel fails with UNAVAILABLE
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.WarmFailed(_logger, ex, _target.Authority);
+        }
+
+        lock (_gate)
+        {
+            _discovery = DiscoveryDone;
+        }
+
+        Publish();
     }
 
     private async Task WarmAsync(List<ClusterState> clusters)

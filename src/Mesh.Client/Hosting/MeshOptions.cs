@@ -62,4 +62,7 @@ public sealed class MeshOptions
 
     /// <summary>Gets or sets the Consul registry's settings.</summary>
     public ConsulRegistryOptions Consul { get; set; } = new();
+
+    /// <summary>Gets or sets the xDS registry's settings.</summary>
+    public XdsRegistryOptions Xds { get; set; } = new();
 }

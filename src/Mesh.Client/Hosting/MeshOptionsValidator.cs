@@ -14,9 +14,27 @@ internal sealed class MeshOptionsValidator : IValidateOptions<MeshOptions>
         }
 
         var consul = string.Equals(options.Registry, MeshRegistries.Consul, StringComparison.OrdinalIgnoreCase);
-        if (!consul && !string.Equals(options.Registry, MeshRegistries.Static, StringComparison.OrdinalIgnoreCase))
+        var xds = string.Equals(options.Registry, MeshRegistries.Xds, StringComparison.OrdinalIgnoreCase);
+        if (!consul && !xds && !string.Equals(options.Registry, MeshRegistries.Static, StringComparison.OrdinalIgnoreCase))
         {
-            failures.Add($"Mesh:Registry '{options.Registry}' is not a registry Mesh knows; use '{MeshRegistries.Static}' or '{MeshRegistries.Consul}'.");
+            failures.Add($"Mesh:Registry '{options.Registry}' is not a registry Mesh knows; use '{MeshRegistries.Static}', '{MeshRegistries.Consul}' or '{MeshRegistries.Xds}'.");
+        }
+
+        if (xds)
+        {
+            try
+            {
+                _ = Registry.Xds.XdsBootstrap.Load(options.Xds.Bootstrap, Environment.GetEnvironmentVariable);
+            }
+            catch (Registry.Xds.XdsBootstrapException ex)
+            {
+                failures.Add(ex.Message);
+            }
+
+            if (options.Xds.ResourceTimeout <= TimeSpan.Zero)
+            {
+                failures.Add($"Mesh:Xds:ResourceTimeout is {options.Xds.ResourceTimeout}; it must be more than zero (gRPC uses 15 s).");
+            }
         }
 
         if (consul)

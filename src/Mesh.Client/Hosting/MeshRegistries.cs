@@ -8,4 +8,7 @@ public static class MeshRegistries
 
     /// <summary>Instances and health from Consul's catalog, documents from Consul KV; services register themselves.</summary>
     public const string Consul = "Consul";
+
+    /// <summary>Routes, clusters and endpoints from an xDS server (Mesh.Server, istiod) over ADS, configured by the gRPC bootstrap file.</summary>
+    public const string Xds = "Xds";
 }

@@ -69,10 +69,14 @@ public static class MeshServiceCollectionExtensions
         services.TryAddSingleton<Mesh.Transport.MeshTransportPool>();
         services.TryAddSingleton<StaticRegistry>();
         services.TryAddSingleton<ConsulRegistry>();
+        services.TryAddSingleton<Mesh.Registry.Xds.XdsRegistry>();
         services.TryAddSingleton<IMeshStateSource>(static sp =>
-            string.Equals(sp.GetRequiredService<IOptions<MeshOptions>>().Value.Registry, MeshRegistries.Consul, StringComparison.OrdinalIgnoreCase)
-                ? sp.GetRequiredService<ConsulRegistry>()
-                : sp.GetRequiredService<StaticRegistry>());
+            sp.GetRequiredService<IOptions<MeshOptions>>().Value.Registry switch
+            {
+                var r when string.Equals(r, MeshRegistries.Consul, StringComparison.OrdinalIgnoreCase) => sp.GetRequiredService<ConsulRegistry>(),
+                var r when string.Equals(r, MeshRegistries.Xds, StringComparison.OrdinalIgnoreCase) => sp.GetRequiredService<Mesh.Registry.Xds.XdsRegistry>(),
+                _ => sp.GetRequiredService<StaticRegistry>(),
+            });
         services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<MeshSnapshotProvider>(sp));
         services.TryAddSingleton<Mesh.Runtime.IMeshStatus>(static sp => sp.GetRequiredService<MeshSnapshotProvider>());
         services.TryAddTransient<MeshHttpHandler>();
@@ -84,6 +88,7 @@ public static class MeshServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Grpc.Net.Client.Balancer.ResolverFactory, Mesh.Grpc.MeshResolverFactory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Grpc.Net.Client.Balancer.ResolverFactory, Mesh.Grpc.XdsResolverFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Grpc.Net.Client.Balancer.LoadBalancerFactory, Mesh.Grpc.MeshLoadBalancerFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MeshStartupService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConsulRegistration>());

@@ -16,7 +16,7 @@ internal sealed partial class MeshStartupService(IServiceProvider services) : IH
         // A static registry with no instances and no documents knows no service: every request passes
         // through untouched, which is what a forgotten or misspelled "Mesh" section looks like.
         var mesh = services.GetRequiredService<IOptions<MeshOptions>>().Value;
-        if (!string.Equals(mesh.Registry, MeshRegistries.Consul, StringComparison.OrdinalIgnoreCase)
+        if (string.Equals(mesh.Registry, MeshRegistries.Static, StringComparison.OrdinalIgnoreCase)
             && mesh.Static.Services.Count == 0
             && string.IsNullOrEmpty(mesh.Static.ConfigDirectory))
         {

@@ -45,6 +45,11 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
             return WarmThenSendAsync(request, decision, cancellationToken);
         }
 
+        if (decision.Outcome == RouteOutcome.NotMeshHost && provider.DiscoversOnCall && request.RequestUri is { IsAbsoluteUri: true } uri)
+        {
+            return DiscoverThenSendAsync(request, uri, cancellationToken);
+        }
+
         return Send(request, decision, cancellationToken);
     }
 
@@ -71,6 +76,25 @@ internal sealed partial class MeshHttpHandler(MeshSnapshotProvider provider, Mes
         {
             transport.Exit();
         }
+    }
+
+    /// <summary>xDS mode: the first call to a host subscribes to its listener and waits for it (or for its absence), then routes again.</summary>
+    private async Task<HttpResponseMessage> DiscoverThenSendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    {
+        var authority = uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        await provider.DiscoverAsync(authority, cancellationToken).ConfigureAwait(false);
+        var decision = MeshRouter.Route(provider.Routes, request);
+        if (decision.Outcome == RouteOutcome.ColdCluster)
+        {
+            await provider.WarmAsync(decision.Target!.Cluster.Service, cancellationToken).ConfigureAwait(false);
+            decision = MeshRouter.Route(provider.Routes, request);
+            if (decision.Outcome == RouteOutcome.ColdCluster)
+            {
+                decision = decision with { Outcome = RouteOutcome.NoHealthyUpstream };
+            }
+        }
+
+        return await Send(request, decision, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The first call to a service loads its instances, then routes again against the new snapshot.</summary>

@@ -17,6 +17,15 @@ internal interface IMeshStateSource
     /// <summary>Loads the instances of a service that <see cref="MeshState.ColdServices"/> listed, and keeps them current from then on.</summary>
     Task WarmAsync(ServiceKey service, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Whether the source learns of services only when they are called (xDS: a listener per target), so that a host
+    /// the snapshot does not know is asked for with <see cref="DiscoverAsync"/> before it passes through unrouted.
+    /// </summary>
+    bool DiscoversOnCall => false;
+
+    /// <summary>Subscribes to the service a caller names by <paramref name="authority"/> (<c>reviews:9080</c>) and waits until it is known or known not to exist; false when it does not exist.</summary>
+    Task<bool> DiscoverAsync(string authority, CancellationToken cancellationToken) => Task.FromResult(false);
+
     /// <summary>Told the state that was compiled and put in force, so a source can persist the last good state.</summary>
     void Applied(MeshState state)
     {
@@ -33,6 +42,9 @@ internal sealed record MeshState(
     IReadOnlyDictionary<ServiceKey, IReadOnlyList<ServiceInstance>> Instances)
 {
     public IReadOnlySet<ServiceKey> ColdServices { get; init; } = new HashSet<ServiceKey>();
+
+    /// <summary>Gets the routes and clusters when the source delivers them already compiled (xDS), or null when the snapshot compiler builds them from the documents.</summary>
+    public CompiledState? Compiled { get; init; }
 
     /// <summary>Gets the documents' source texts by key, where the source keeps them (Consul KV), for persisting the state.</summary>
     public IReadOnlyList<(string Key, string Text)> ConfigTexts { get; init; } = [];

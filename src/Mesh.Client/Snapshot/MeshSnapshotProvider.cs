@@ -139,6 +139,12 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
     /// <summary>Loads the instances of a service that was known but not loaded yet; a new snapshot is in force when this completes.</summary>
     public Task WarmAsync(Configuration.ServiceKey service, CancellationToken cancellationToken) => _source.WarmAsync(service, cancellationToken);
 
+    /// <summary>Gets whether hosts the snapshot does not know are asked of the source before passing through (xDS mode).</summary>
+    public bool DiscoversOnCall => _source.DiscoversOnCall;
+
+    /// <summary>Asks the source for the service named by <paramref name="authority"/>; true when it is now in the snapshot.</summary>
+    public Task<bool> DiscoverAsync(string authority, CancellationToken cancellationToken) => _source.DiscoverAsync(authority, cancellationToken);
+
     /// <summary>Reads the source again and applies the result if it is valid.</summary>
     public bool Reload()
     {
@@ -216,6 +222,12 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
         {
             // Cross-document checks are skipped here: a document that failed to parse would make them report noise.
             throw new MeshConfigException(state.Errors);
+        }
+
+        if (state.Compiled is { } compiled)
+        {
+            // The source compiled its state itself (xDS resources are already routes and clusters): take them as they are.
+            return new MeshSnapshot(version, _compiler.Identity, state.Documents, state.Instances, compiled.VirtualHosts, compiled.Clusters) { Notes = compiled.Notes };
         }
 
         return _compiler.Compile(version, state.Documents, state.Instances, state.ColdServices);

@@ -68,4 +68,15 @@ internal static class MeshEventIds
     public const int AccessLogInbound = 801;
 
     // 9xx: the xDS registry (Mesh.Client in xDS mode).
+    public const int XdsConnected = 900;
+    public const int XdsStreamFailed = 901;
+    public const int XdsStreamEnded = 902;
+    public const int XdsSubscribed = 903;
+    public const int XdsNacked = 904;
+    public const int XdsDoesNotExist = 905;
+    public const int XdsDeleted = 906;
+    public const int XdsUnknownType = 907;
+    public const int XdsColdStartFromFile = 908;
+    public const int XdsNoPersistedState = 909;
+    public const int XdsStateFileSaveFailed = 910;
 }

@@ -25,6 +25,16 @@ public class MeshOptionsValidatorTests
         Assert.True(_validator.Validate(null, options).Succeeded);
     }
 
+    [Fact]
+    public void Validate_XdsRegistry_MissingBootstrapFile_NamesTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mesh-missing-{Guid.NewGuid():N}.json");
+        var result = _validator.Validate(null, new MeshOptions { Registry = "Xds", Xds = { Bootstrap = path } });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.Contains($"xDS bootstrap file '{path}' cannot be read", failure, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Kubernetes")]
     [InlineData("")]
@@ -32,7 +42,7 @@ public class MeshOptionsValidatorTests
     {
         var result = _validator.Validate(null, new MeshOptions { Registry = registry });
 
-        Assert.Equal([$"Mesh:Registry '{registry}' is not a registry Mesh knows; use 'Static' or 'Consul'."], result.Failures);
+        Assert.Equal([$"Mesh:Registry '{registry}' is not a registry Mesh knows; use 'Static', 'Consul' or 'Xds'."], result.Failures);
     }
 
     [Theory]
@@ -152,7 +162,7 @@ public class MeshOptionsValidatorTests
         Assert.Equal(
             [
                 "Mesh:Namespace is empty; set it or remove it (the default is 'default').",
-                "Mesh:Registry 'Kubernetes' is not a registry Mesh knows; use 'Static' or 'Consul'.",
+                "Mesh:Registry 'Kubernetes' is not a registry Mesh knows; use 'Static', 'Consul' or 'Xds'.",
                 $"Mesh:Static:ConfigDirectory '{options.Static.ConfigDirectory}' does not exist ({Path.GetFullPath(options.Static.ConfigDirectory)}); create it or fix the path.",
                 "Mesh:Static:Services:reviews:0:Port is 0; set the instance's port (1-65535).",
                 "Mesh:Static:Services:reviews:0:Address is empty; set the instance's address.",
@@ -171,6 +181,6 @@ public class MeshOptionsValidatorTests
 
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<MeshOptions>>().Value);
 
-        Assert.Equal(["Mesh:Registry 'Kubernetes' is not a registry Mesh knows; use 'Static' or 'Consul'."], ex.Failures);
+        Assert.Equal(["Mesh:Registry 'Kubernetes' is not a registry Mesh knows; use 'Static', 'Consul' or 'Xds'."], ex.Failures);
     }
 }
