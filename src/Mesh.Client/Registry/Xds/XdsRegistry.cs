@@ -108,6 +108,11 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
 
     public async Task<bool> DiscoverAsync(string authority, CancellationToken cancellationToken)
     {
+        if (!MayNameMeshService(authority))
+        {
+            return false;
+        }
+
         EnsureStarted();
         ListenerWatch watch;
         lock (_gate)
@@ -745,4 +750,28 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
     }
 
     private sealed record XdsResource(string Name, IMessage Message, object Parsed);
+
+    /// <summary>
+    /// Whether an HttpClient host may name a mesh service, so is worth a listener subscription: a short name (<c>ratings</c>)
+    /// or Istio's forms (<c>ratings.ns</c>, <c>ratings.ns.svc</c>, <c>ratings.ns.svc.cluster.local</c>), with or without a
+    /// port. IP literals, <c>localhost</c> and other DNS names (<c>api.example.com</c>) pass through at once instead of
+    /// waiting out the does-not-exist timer, and cannot grow the subscription list.
+    /// </summary>
+    internal static bool MayNameMeshService(string authority)
+    {
+        var host = authority;
+        var colon = host.LastIndexOf(':');
+        if (colon > 0 && !host.Contains(']', StringComparison.Ordinal) && host.IndexOf(':') == colon)
+        {
+            host = host[..colon];
+        }
+
+        if (host.Length == 0 || host.Length > 253 || host.StartsWith('[') || System.Net.IPAddress.TryParse(host, out _)
+            || string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return ServiceKey.Parse(host, "default").Namespace.Length > 0;
+    }
 }
