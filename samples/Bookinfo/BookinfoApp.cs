@@ -55,6 +55,7 @@ public sealed class BookinfoApp : IAsyncDisposable
             var prefix = $"Mesh:Static:Services:{service}:{n - 1}";
             registry[$"{prefix}:Address"] = "127.0.0.1";
             registry[$"{prefix}:Port"] = ports[i].ToString(CultureInfo.InvariantCulture);
+            registry[$"{prefix}:Labels:app"] = service;
             registry[$"{prefix}:Labels:version"] = version;
             registry[$"{prefix}:ServiceAccount"] = ServiceAccount(service);
             if (options.Mtls)
@@ -130,6 +131,8 @@ public sealed class BookinfoApp : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Mesh:Service"] = service,
+            // Istio's Bookinfo labels each pod app and version; selectors (PeerAuthentication, AuthorizationPolicy) match on them.
+            ["Mesh:Labels:app"] = service,
             ["Mesh:Labels:version"] = version,
             ["Mesh:ServiceAccount"] = ServiceAccount(service),
         });
