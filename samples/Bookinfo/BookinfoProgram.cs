@@ -63,7 +63,7 @@ internal static class BookinfoProgram
                 ? $"reviews v2 and v3 call ratings over gRPC (http://ratings:{Ratings.GrpcServicePort}, bookinfo.ratings.v1.Ratings)."
                 : "reviews v2 and v3 call ratings over HTTP (http://ratings:9080); --ratings-protocol grpc for gRPC.");
             stdout.WriteLine(options.Mtls
-                ? $"mTLS: the services call each other over mTLS as Istio's service accounts (bookinfo-productpage...), certificates from the local CA in {Path.GetFullPath(options.CaDirectory ?? DefaultCaDirectory)}; PERMISSIVE, so each port also serves plaintext (--no-mtls: plaintext only)."
+                ? $"mTLS: on, as Istio's service accounts (bookinfo-productpage...), local CA in {Path.GetFullPath(options.CaDirectory ?? DefaultCaDirectory)}; PERMISSIVE unless a PeerAuthentication says otherwise (--no-mtls: plaintext only)."
                 : "mTLS: off (--no-mtls); the services call each other in plaintext, with no peer identity.");
             stdout.WriteLine("Press Ctrl+C to stop.");
 

@@ -128,7 +128,7 @@ public sealed partial class BookinfoProgramTests
             var instances = lines.Select(l => InstanceLine().Match(l)).Where(m => m.Success).ToList();
             Assert.Equal(["productpage-v1", "details-v1", "reviews-v1", "reviews-v2", "reviews-v3", "ratings-v1"], instances.Select(m => m.Groups["name"].Value));
             Assert.All(instances, m => Assert.Equal(scheme, m.Groups["scheme"].Value));
-            Assert.Contains(lines, l => l.StartsWith(mtls ? "mTLS: the services call each other over mTLS" : "mTLS: off (--no-mtls)", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.StartsWith(mtls ? "mTLS: on, as Istio's service accounts" : "mTLS: off (--no-mtls)", StringComparison.Ordinal));
         }
         finally
         {
