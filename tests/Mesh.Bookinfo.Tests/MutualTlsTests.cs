@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Security;
 using Bookinfo;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Bookinfo.Tests;
 
@@ -85,5 +88,59 @@ public sealed class MutualTlsTests(BookinfoFixture fixture) : IClassFixture<Book
         using var response = await plaintext.GetAsync($"http://127.0.0.1:{details.Port}/details/0", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>
+    /// Each service sees its caller's identity: the server side of Istio's <c>istio_requests_total</c> (reporter
+    /// destination) labels every call to details and ratings with <c>connection_security_policy: mutual_tls</c> and the
+    /// caller's service account as <c>source_principal</c>; with <c>--no-mtls</c>, <c>none</c> and <c>unknown</c>.
+    /// </summary>
+    [Theory]
+    [InlineData(BookinfoOptions.Http, true)]
+    [InlineData(BookinfoOptions.Grpc, true)]
+    [InlineData(BookinfoOptions.Http, false)]
+    public async Task Permissive_EachCallCarriesTheCallersPrincipal(string ratingsProtocol, bool mtls)
+    {
+        var bookinfo = await fixture.GetAsync(ratingsProtocol, mtls);
+        var seen = new ConcurrentQueue<(string Service, Dictionary<string, string?> Labels)>();
+
+        // The listener sees every Bookinfo of the test process (test classes run in parallel): only this one's hosts, by their meter factory.
+        var hosts = bookinfo.App.Instances.ToDictionary(i => (object)i.App.Services.GetRequiredService<IMeterFactory>(), i => i.Service);
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "Mesh" && instrument.Name == "istio_requests_total" && instrument.Meter.Scope is { } scope && hosts.ContainsKey(scope))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            var labels = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var tag in tags)
+            {
+                labels[tag.Key] = tag.Value?.ToString();
+            }
+
+            if (labels.GetValueOrDefault("reporter") == "destination")
+            {
+                seen.Enqueue((hosts[instrument.Meter.Scope!], labels));
+            }
+        });
+        listener.Start();
+
+        // Until reviews v2 or v3 served the page: productpage called details and reviews, and reviews called ratings.
+        await bookinfo.WaitForPageAsync((status, body) => status == HttpStatusCode.OK && body.Contains("stars\"", StringComparison.Ordinal), "a page with stars (reviews v2 or v3)");
+
+        string?[] Call(string destination) =>
+            seen.Where(m => m.Service == destination)
+                .Select(m => m.Labels)
+                .Select(l => $"{l.GetValueOrDefault("connection_security_policy")} {l.GetValueOrDefault("source_principal")}")
+                .Distinct()
+                .ToArray();
+        Assert.Equal([mtls ? "mutual_tls cluster.local/ns/default/sa/bookinfo-productpage" : "none unknown"], Call("details"));
+        Assert.Equal([mtls ? "mutual_tls cluster.local/ns/default/sa/bookinfo-reviews" : "none unknown"], Call("ratings"));
     }
 }
