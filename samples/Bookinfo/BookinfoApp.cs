@@ -15,6 +15,9 @@ public sealed class BookinfoApp : IAsyncDisposable
         ("productpage", "v1"), ("details", "v1"), ("reviews", "v1"), ("reviews", "v2"), ("reviews", "v3"), ("ratings", "v1"),
     ];
 
+    /// <summary>The label that marks an instance as serving mTLS (Istio's sidecar injector sets it on every pod).</summary>
+    private const string TlsModeLabel = "security.istio.io/tlsMode";
+
     private readonly List<BookinfoInstance> _instances;
 
     private BookinfoApp(List<BookinfoInstance> instances) => _instances = instances;
@@ -55,7 +58,15 @@ public sealed class BookinfoApp : IAsyncDisposable
             var prefix = $"Mesh:Static:Services:{service}:{n - 1}";
             registry[$"{prefix}:Address"] = "127.0.0.1";
             registry[$"{prefix}:Port"] = ports[i].ToString(CultureInfo.InvariantCulture);
+            registry[$"{prefix}:Labels:app"] = service;
             registry[$"{prefix}:Labels:version"] = version;
+            registry[$"{prefix}:ServiceAccount"] = ServiceAccount(service);
+            if (options.Mtls)
+            {
+                // As a pod with Istio's sidecar: callers' auto mTLS calls an instance so labelled with ISTIO_MUTUAL.
+                registry[$"{prefix}:Labels:{TlsModeLabel}"] = "istio";
+            }
+
             if (service == "ratings")
             {
                 // As a Kubernetes Service's ports: http 9080 (the instance's main port), grpc-ratings 9090.
@@ -74,7 +85,7 @@ public sealed class BookinfoApp : IAsyncDisposable
                 int? grpcPort = service == "ratings" ? ratingsGrpcPort : null;
                 var app = Build(service, version, ports[i], grpcPort, registry, options);
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                instances.Add(new BookinfoInstance(service, version, ports[i], app, grpcPort));
+                instances.Add(new BookinfoInstance(service, version, ports[i], app, grpcPort, options.Mtls));
             }
         }
         catch
@@ -132,8 +143,22 @@ public sealed class BookinfoApp : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Mesh:Service"] = service,
+            // Istio's Bookinfo labels each pod app and version; selectors (PeerAuthentication, AuthorizationPolicy) match on them.
+            ["Mesh:Labels:app"] = service,
             ["Mesh:Labels:version"] = version,
+            ["Mesh:ServiceAccount"] = ServiceAccount(service),
         });
+        if (options.Mtls)
+        {
+            if (options.CaDirectory is { } ca)
+            {
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mesh:Certificates:LocalCa:Directory"] = ca });
+            }
+
+            // Every endpoint serves mTLS with this service account's certificate, PERMISSIVE unless a PeerAuthentication says otherwise.
+            builder.WebHost.UseMesh();
+        }
+
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddConsole(o => o.FormatterName = BookinfoConsoleFormatter.FormatterName)
             .AddConsoleFormatter<BookinfoConsoleFormatter, BookinfoConsoleFormatterOptions>(o => o.Service = $"{service}-{version}");
@@ -182,6 +207,12 @@ public sealed class BookinfoApp : IAsyncDisposable
 
         return app;
     }
+
+    /// <summary>
+    /// The service account a service runs as: Istio's Bookinfo gives each its own (<c>bookinfo-reviews</c>), and its
+    /// AuthorizationPolicy samples name them (<c>cluster.local/ns/default/sa/bookinfo-productpage</c>).
+    /// </summary>
+    public static string ServiceAccount(string service) => $"bookinfo-{service}";
 
     /// <summary>
     /// Picks free loopback ports by binding port 0; the first is <paramref name="first"/> unless that is 0.

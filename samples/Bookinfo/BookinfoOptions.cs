@@ -40,13 +40,27 @@ public sealed class BookinfoOptions
     /// </summary>
     public string RatingsProtocol { get; set; } = Http;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the services speak mTLS to each other, as in an Istio mesh with its default
+    /// settings: each serves with <c>UseMesh()</c> under its Istio service account (<c>bookinfo-reviews</c>...), each instance is
+    /// registered with the label <c>security.istio.io/tlsMode: istio</c> (Consul: Meta <c>mesh-tls-mode</c>), so callers' auto
+    /// mTLS calls it with ISTIO_MUTUAL; no PeerAuthentication means PERMISSIVE, so plaintext clients (a browser) are served
+    /// too. False (<c>--no-mtls</c>): plaintext everywhere, and no peer identity for AuthorizationPolicy to match.
+    /// </summary>
+    /// <value><see langword="true"/>.</value>
+    public bool Mtls { get; set; } = true;
+
+    /// <summary>Gets or sets the local CA's directory (<c>Mesh:Certificates:LocalCa:Directory</c>) when <see cref="Mtls"/> is on.</summary>
+    /// <value>Null: the local CA's per-user default (<c>~/.local/share/mesh/ca</c>), shared with the user's other Mesh processes and <c>meshctl ca</c>.</value>
+    public string? CaDirectory { get; set; }
+
     /// <summary>Gets or sets a value indicating whether <c>--help</c> was asked for: print <see cref="Usage"/> and start nothing.</summary>
     public bool Help { get; set; }
 
     /// <summary>Gets or sets the minimum log level of the services.</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Warning;
 
-    /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--registry R</c>, <c>--consul ADDR</c>, <c>--xds ADDR</c>, <c>--ratings-protocol P</c>, <c>--verbose</c>, <c>--help</c>.</summary>
+    /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--registry R</c>, <c>--consul ADDR</c>, <c>--xds ADDR</c>, <c>--ratings-protocol P</c>, <c>--mtls</c>, <c>--no-mtls</c>, <c>--ca-dir DIR</c>, <c>--verbose</c>, <c>--help</c>.</summary>
     public static BookinfoOptions Parse(string[] args)
     {
         var options = new BookinfoOptions();
@@ -73,6 +87,15 @@ public sealed class BookinfoOptions
                 case "--xds" when i + 1 < args.Length:
                     options.XdsAddress = args[++i];
                     break;
+                case "--mtls":
+                    options.Mtls = true;
+                    break;
+                case "--no-mtls":
+                    options.Mtls = false;
+                    break;
+                case "--ca-dir" when i + 1 < args.Length:
+                    options.CaDirectory = args[++i];
+                    break;
                 case "--verbose":
                     options.LogLevel = LogLevel.Information;
                     break;
@@ -90,7 +113,12 @@ public sealed class BookinfoOptions
 
         if (options.Registry == "xds" && (options.ConfigDirectory is not null || options.XdsAddress is null || options.ProductPagePort == 0))
         {
-            throw new ArgumentException("--registry xds takes --xds HOST:PORT (Mesh.Server's xDS address) and a fixed --port (the services listen on --port to --port+5, as Mesh.Server's instance list says); the config lives in Mesh.Server.");
+            throw new ArgumentException("--registry xds takes --xds HOST:PORT (Mesh.Server's xDS address) and a fixed --port (the services listen on --port to --port+6, as Mesh.Server's instance list says); the config lives in Mesh.Server.");
+        }
+
+        if (!options.Mtls && options.CaDirectory is not null)
+        {
+            throw new ArgumentException("--ca-dir is the local CA of mTLS; with --no-mtls there is none.");
         }
 
         if (options.ConfigDirectory is { } dir && !Directory.Exists(dir))
@@ -103,7 +131,7 @@ public sealed class BookinfoOptions
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
-        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul|xds] [--consul ADDR] [--xds ADDR] [--ratings-protocol http|grpc] [--verbose] [--help]
+        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul|xds] [--consul ADDR] [--xds ADDR] [--ratings-protocol http|grpc] [--mtls|--no-mtls] [--ca-dir DIR] [--verbose] [--help]
           --port N          productpage's port (default 9080; 0 picks a free one)
           --config-dir DIR  the *.yaml files in DIR are the mesh config, reloaded when they change
                             (without it: no rules, round robin over reviews v1, v2 and v3)
@@ -115,6 +143,11 @@ public sealed class BookinfoOptions
           --ratings-protocol P
                             how reviews v2 and v3 call ratings: http (default; http://ratings:9080) or
                             grpc (bookinfo.ratings.v1.Ratings on http://ratings:9090, ratings' gRPC port)
+          --mtls            (default) the services call each other over mTLS with Istio's service accounts
+                            (bookinfo-productpage...), certificates from the local CA; PERMISSIVE unless a
+                            PeerAuthentication says otherwise, so the browser still reaches productpage over http
+          --no-mtls         plaintext everywhere (no peer identities: AuthorizationPolicy principals never match)
+          --ca-dir DIR      the local CA's directory (default: the per-user one, ~/.local/share/mesh/ca)
           --verbose         log mesh activity (config applied, routing failures); errors are always logged
           --help            print this and exit
         exit codes: 0 stopped with Ctrl+C or SIGTERM, 1 could not start (--port in use), 2 bad arguments

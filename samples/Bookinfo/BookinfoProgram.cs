@@ -8,6 +8,10 @@ internal static class BookinfoProgram
     public const int StartFailed = 1;
     public const int BadArguments = 2;
 
+    /// <summary>The local CA's per-user directory, as Mesh.Client picks it when <c>Mesh:Certificates:LocalCa:Directory</c> is unset.</summary>
+    private static string DefaultCaDirectory =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "mesh", "ca");
+
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken stop)
     {
         BookinfoOptions options;
@@ -42,9 +46,10 @@ internal static class BookinfoProgram
         {
             foreach (var instance in app.Instances)
             {
+                var url = instance.Url.GetLeftPart(UriPartial.Authority);
                 stdout.WriteLine(instance.GrpcPort is { } grpc
-                    ? $"{instance.InstanceId,-24} http://127.0.0.1:{instance.Port} (gRPC: 127.0.0.1:{grpc}, service port {Ratings.GrpcServicePort})"
-                    : $"{instance.InstanceId,-24} http://127.0.0.1:{instance.Port}");
+                    ? $"{instance.InstanceId,-24} {url} (gRPC: 127.0.0.1:{grpc}, service port {Ratings.GrpcServicePort})"
+                    : $"{instance.InstanceId,-24} {url}");
             }
 
             stdout.WriteLine();
@@ -59,6 +64,9 @@ internal static class BookinfoProgram
             stdout.WriteLine(options.RatingsProtocol == BookinfoOptions.Grpc
                 ? $"reviews v2 and v3 call ratings over gRPC (http://ratings:{Ratings.GrpcServicePort}, bookinfo.ratings.v1.Ratings)."
                 : "reviews v2 and v3 call ratings over HTTP (http://ratings:9080); --ratings-protocol grpc for gRPC.");
+            stdout.WriteLine(options.Mtls
+                ? $"mTLS: on, as Istio's service accounts (bookinfo-productpage...), local CA in {Path.GetFullPath(options.CaDirectory ?? DefaultCaDirectory)}; PERMISSIVE unless a PeerAuthentication says otherwise (--no-mtls: plaintext only)."
+                : "mTLS: off (--no-mtls); the services call each other in plaintext, with no peer identity.");
             stdout.WriteLine("Press Ctrl+C to stop.");
 
             // Each host's console lifetime takes SIGTERM (kill, docker stop) and only asks its host to stop:

@@ -13,6 +13,12 @@ internal static class ProductPage
     public const string ReviewsUnavailable = "Sorry, product reviews are currently unavailable for this book.";
     public const string DetailsUnavailable = "Sorry, product details are currently unavailable for this book.";
 
+    /// <summary>What Istio's page shows in place of the "Book Details" heading when the call to details failed (any failure: a 403, a 503, a timeout).</summary>
+    public const string DetailsError = "Error fetching product details";
+
+    /// <summary>What Istio's page shows in place of the "Book Reviews" heading when both calls to reviews failed.</summary>
+    public const string ReviewsError = "Error fetching product reviews";
+
     /// <summary>productpage's own timeout for each call to details and reviews (Istio's productpage: 3 s).</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
 
@@ -134,23 +140,26 @@ internal static class ProductPage
         }
 
         page.Append("</span></nav><main>");
-        page.Append(CultureInfo.InvariantCulture, $"<h1>The Comedy of Errors</h1><p>{Summary}</p><div class=\"columns\"><section id=\"details\"><h2>Book Details</h2>");
+        page.Append(CultureInfo.InvariantCulture, $"<h1>The Comedy of Errors</h1><p>{Summary}</p><div class=\"columns\"><section id=\"details\">");
+
+        // As Istio's page: the heading, or in its place the error and what productpage says about it.
         if (details is null)
         {
-            page.Append(CultureInfo.InvariantCulture, $"<p class=\"error\">{DetailsUnavailable}</p>");
+            page.Append(CultureInfo.InvariantCulture, $"<h2 class=\"error\">{DetailsError}</h2><p>{DetailsUnavailable}</p>");
         }
         else
         {
-            page.Append(CultureInfo.InvariantCulture, $"<dl><dt>Type:</dt><dd>{html.Encode(details.Type)}</dd><dt>Pages:</dt><dd>{details.Pages}</dd><dt>Publisher:</dt><dd>{html.Encode(details.Publisher)}</dd><dt>Language:</dt><dd>{html.Encode(details.Language)}</dd><dt>ISBN-10:</dt><dd>{html.Encode(details.Isbn10)}</dd><dt>ISBN-13:</dt><dd>{html.Encode(details.Isbn13)}</dd></dl>");
+            page.Append(CultureInfo.InvariantCulture, $"<h2>Book Details</h2><dl><dt>Type:</dt><dd>{html.Encode(details.Type)}</dd><dt>Pages:</dt><dd>{details.Pages}</dd><dt>Publisher:</dt><dd>{html.Encode(details.Publisher)}</dd><dt>Language:</dt><dd>{html.Encode(details.Language)}</dd><dt>ISBN-10:</dt><dd>{html.Encode(details.Isbn10)}</dd><dt>ISBN-13:</dt><dd>{html.Encode(details.Isbn13)}</dd></dl>");
         }
 
-        page.Append("</section><section id=\"reviews\"><h2>Book Reviews</h2>");
+        page.Append("</section><section id=\"reviews\">");
         if (reviews is null)
         {
-            page.Append(CultureInfo.InvariantCulture, $"<p class=\"error\">{ReviewsUnavailable}</p>");
+            page.Append(CultureInfo.InvariantCulture, $"<h2 class=\"error\">{ReviewsError}</h2><p>{ReviewsUnavailable}</p>");
         }
         else
         {
+            page.Append("<h2>Book Reviews</h2>");
             foreach (var review in reviews.Reviews)
             {
                 page.Append(CultureInfo.InvariantCulture, $"<blockquote><p>{html.Encode(review.Text)}</p><small>{html.Encode(review.Reviewer)}</small>");

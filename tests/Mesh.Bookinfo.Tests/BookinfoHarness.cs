@@ -20,10 +20,11 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
     /// <summary>The same browser (its cookies) for sign in and out, without following the redirect to the page: the test loads the page itself, and times it.</summary>
     private readonly HttpClient _forms;
 
-    private BookinfoHarness(BookinfoApp app, string configDirectory)
+    private BookinfoHarness(BookinfoApp app, string configDirectory, string? caDirectory)
     {
         App = app;
         ConfigDirectory = configDirectory;
+        CaDirectory = caDirectory;
         var cookies = new CookieContainer();
         Browser = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, AllowAutoRedirect = true }) { BaseAddress = app.ProductPageUrl };
         _forms = new HttpClient(new SocketsHttpHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = app.ProductPageUrl };
@@ -33,17 +34,24 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
 
     public string ConfigDirectory { get; }
 
+    /// <summary>Gets this run's own local CA directory (never the developer's per-user one), or null with mTLS off.</summary>
+    public string? CaDirectory { get; }
+
     /// <summary>Gets a client that keeps cookies, as a browser would.</summary>
     public HttpClient Browser { get; }
 
-    /// <summary>Starts Bookinfo; reviews calls ratings over <paramref name="ratingsProtocol"/> (<c>http</c> or <c>grpc</c>).</summary>
-    public static async Task<BookinfoHarness> StartAsync(string ratingsProtocol = BookinfoOptions.Http)
+    /// <summary>
+    /// Starts Bookinfo as the command line does by default, with mTLS (unless <paramref name="mtls"/> is false) and a local CA
+    /// of its own in a temporary directory; reviews calls ratings over <paramref name="ratingsProtocol"/> (<c>http</c> or <c>grpc</c>).
+    /// </summary>
+    public static async Task<BookinfoHarness> StartAsync(string ratingsProtocol = BookinfoOptions.Http, bool mtls = true)
     {
         var directory = Directory.CreateTempSubdirectory("bookinfo-config-").FullName;
+        var ca = mtls ? Directory.CreateTempSubdirectory("bookinfo-ca-").FullName : null;
         var app = await BookinfoApp.StartAsync(
-            new BookinfoOptions { ProductPagePort = 0, ConfigDirectory = directory, RatingsProtocol = ratingsProtocol },
+            new BookinfoOptions { ProductPagePort = 0, ConfigDirectory = directory, RatingsProtocol = ratingsProtocol, Mtls = mtls, CaDirectory = ca },
             TestContext.Current.CancellationToken);
-        return new BookinfoHarness(app, directory);
+        return new BookinfoHarness(app, directory, ca);
     }
 
     /// <summary>Gets the calls ratings answered, by protocol.</summary>
@@ -58,10 +66,16 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
         await LogoutAsync();
     }
 
+    /// <summary>The path of one of Istio's files in samples/Bookinfo/networking or samples/Bookinfo/security, as copied to the test output.</summary>
     public static string NetworkingFile(string name)
     {
         var path = Path.Combine(AppContext.BaseDirectory, "networking", name);
-        Assert.True(File.Exists(path), $"walkthrough file {path} was not copied to the test output");
+        if (!File.Exists(path) && File.Exists(Path.Combine(AppContext.BaseDirectory, "security", name)))
+        {
+            path = Path.Combine(AppContext.BaseDirectory, "security", name);
+        }
+
+        Assert.True(File.Exists(path), $"walkthrough file {name} was not copied to the test output (networking/ or security/)");
         return path;
     }
 
@@ -192,6 +206,31 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
         return (page, clock.Elapsed);
     }
 
+    /// <summary>
+    /// Loads the product page until <paramref name="expected"/> holds for its status and body, as a person refreshes the page
+    /// after a change until it shows; fails after the config timeout naming <paramref name="what"/> and the last page seen.
+    /// </summary>
+    public async Task<string> WaitForPageAsync(Func<HttpStatusCode, string, bool> expected, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await Browser.GetAsync("productpage", TestContext.Current.CancellationToken);
+            var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            if (expected(response.StatusCode, body))
+            {
+                return body;
+            }
+
+            if (clock.Elapsed > ConfigTimeout)
+            {
+                Assert.Fail($"timed out after {ConfigTimeout.TotalSeconds} s waiting for the page to show {what}; the last load answered {(int)response.StatusCode}:\n{VisibleText(body)}");
+            }
+
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>The text a person sees in the page's reviews column: tags dropped, entities decoded, spaces collapsed.</summary>
     public static string ReviewsText(string page) => VisibleText(Section(page, "reviews"));
 
@@ -267,6 +306,10 @@ internal sealed partial class BookinfoHarness : IAsyncDisposable
         _forms.Dispose();
         await App.DisposeAsync();
         Directory.Delete(ConfigDirectory, recursive: true);
+        if (CaDirectory is not null)
+        {
+            Directory.Delete(CaDirectory, recursive: true);
+        }
     }
 
     [GeneratedRegex(@"Reviews served by: reviews-(v\d)-[a-z0-9]+")]

@@ -156,7 +156,7 @@ public sealed class FaultInjectionTaskTests(BookinfoFixture fixture) : IClassFix
 
         var page = await bookinfo.GetPageAsync();
 
-        Assert.Equal("Book Details Sorry, product details are currently unavailable for this book.", BookinfoHarness.DetailsText(page));
-        Assert.Equal($"Book Reviews {ReviewsUnavailable}", BookinfoHarness.ReviewsText(page));
+        Assert.Equal("Error fetching product details Sorry, product details are currently unavailable for this book.", BookinfoHarness.DetailsText(page));
+        Assert.Equal($"Error fetching product reviews {ReviewsUnavailable}", BookinfoHarness.ReviewsText(page));
     }
 }

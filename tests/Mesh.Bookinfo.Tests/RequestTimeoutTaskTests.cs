@@ -42,7 +42,7 @@ public sealed class RequestTimeoutTaskTests(BookinfoFixture fixture) : IClassFix
         // Step 4: the 0.5 s timeout on reviews.
         await bookinfo.KubectlApplyAsync(TimeoutFile);
         (page, elapsed) = await bookinfo.GetTimedPageAsync();
-        Assert.Equal("Book Reviews Sorry, product reviews are currently unavailable for this book.", BookinfoHarness.ReviewsText(page));
+        Assert.Equal("Error fetching product reviews Sorry, product reviews are currently unavailable for this book.", BookinfoHarness.ReviewsText(page));
         Assert.Contains("Publisher: PublisherA", BookinfoHarness.DetailsText(page), StringComparison.Ordinal);
         Assert.True(
             elapsed >= TimeSpan.FromSeconds(0.95) && elapsed < TimeSpan.FromSeconds(1.8),

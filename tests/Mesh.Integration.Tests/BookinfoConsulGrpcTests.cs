@@ -20,6 +20,7 @@ public sealed class BookinfoConsulGrpcTests(ConsulFixture consul) : IClassFixtur
             ConsulAddress = consul.Agent.Address,
             RatingsProtocol = BookinfoOptions.Grpc,
             StateDirectory = Directory.CreateTempSubdirectory("bookinfo-state-").FullName,
+            CaDirectory = Directory.CreateTempSubdirectory("bookinfo-ca-").FullName,
         }, Ct);
         using var browser = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer() }) { BaseAddress = app.ProductPageUrl };
         var ratings = app.Instances.Single(i => i.Service == "ratings");

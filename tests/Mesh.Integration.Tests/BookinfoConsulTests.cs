@@ -23,6 +23,7 @@ public sealed partial class BookinfoConsulTests(ConsulFixture consul) : IClassFi
             Registry = "consul",
             ConsulAddress = consul.Agent.Address,
             StateDirectory = Directory.CreateTempSubdirectory("bookinfo-state-").FullName,
+            CaDirectory = Directory.CreateTempSubdirectory("bookinfo-ca-").FullName,
         }, Ct);
         using var browser = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer() }) { BaseAddress = app.ProductPageUrl };
         var productpage = app.ProductPage.App.Services.GetRequiredService<MeshSnapshotProvider>();
