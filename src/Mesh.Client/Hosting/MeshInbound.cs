@@ -72,7 +72,7 @@ internal sealed partial class MeshInbound
         }
 
         var options = _options.CurrentValue;
-        var policy = PeerAuthenticationPolicy.Resolve(snapshot.Documents, options.RootNamespace, snapshot.Identity.Namespace, snapshot.Identity.Labels);
+        var policy = PeerAuthenticationPolicy.Resolve(snapshot.Documents, options.RootNamespace, snapshot.Identity.Namespace, snapshot.Identity.Labels, snapshot.Identity.Service);
         _cached = (snapshot, policy);
         return policy;
     }

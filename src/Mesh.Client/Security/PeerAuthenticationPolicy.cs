@@ -19,7 +19,12 @@ internal sealed record PeerAuthenticationPolicy(string Mode, IReadOnlyDictionary
     /// <summary>Gets the mode for connections to <paramref name="port"/>.</summary>
     public string ModeFor(int port) => Ports.TryGetValue(port, out var mode) ? mode : Mode;
 
-    public static PeerAuthenticationPolicy Resolve(IEnumerable<MeshDocument> documents, string rootNamespace, string workloadNamespace, IReadOnlyDictionary<string, string> labels)
+    /// <summary>
+    /// Resolves the policy in force for a workload as Istio does: the workload's selector policy over its namespace's over
+    /// the mesh-wide one (root namespace), UNSET inheriting; <c>app</c> in a selector matches the service name when the
+    /// workload has no <c>app</c> label (<paramref name="service"/>).
+    /// </summary>
+    public static PeerAuthenticationPolicy Resolve(IEnumerable<MeshDocument> documents, string rootNamespace, string workloadNamespace, IReadOnlyDictionary<string, string> labels, string service = "")
     {
         var policies = documents.OfType<PeerAuthentication>().ToList();
         if (policies.Count == 0)
@@ -33,7 +38,7 @@ internal sealed record PeerAuthenticationPolicy(string Mode, IReadOnlyDictionary
         var ns = workloadNamespace == rootNamespace ? null
             : policies.Where(p => Ns(p) == workloadNamespace && !HasSelector(p)).OrderBy(p => p.Metadata.Name, StringComparer.Ordinal).FirstOrDefault();
         var workload = policies
-            .Where(p => Ns(p) == workloadNamespace && HasSelector(p) && p.Spec.Selector!.All(l => labels.TryGetValue(l.Key, out var v) && v == l.Value))
+            .Where(p => Ns(p) == workloadNamespace && HasSelector(p) && p.Spec.Selector!.All(l => Snapshot.MeshIdentity.WorkloadLabel(labels, service, l.Key) == l.Value))
             .OrderBy(p => p.Metadata.Name, StringComparer.Ordinal)
             .FirstOrDefault();
 

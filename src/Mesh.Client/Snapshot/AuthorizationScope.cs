@@ -40,10 +40,6 @@ internal static class AuthorizationScope
             return ns == identity.Namespace && spec.AllTargetRefs.Any(t => t.Target.Kind == "Service" && t.Target.Name == identity.Service);
         }
 
-        return spec.Selector is null || spec.Selector.MatchLabels.All(l => Label(identity, l.Key) == l.Value);
+        return spec.Selector is null || spec.Selector.MatchLabels.All(l => identity.WorkloadLabel(l.Key) == l.Value);
     }
-
-    /// <summary>A label of the workload; <c>app</c> is the service name unless the workload sets it (Istio's samples label every workload so).</summary>
-    private static string? Label(MeshIdentity identity, string name) =>
-        identity.Labels.TryGetValue(name, out var value) ? value : name == "app" && identity.Service.Length > 0 ? identity.Service : null;
 }

@@ -56,6 +56,10 @@ public sealed class PeerAuthenticationPolicyTests
         Assert.Equal(PeerAuthenticationModes.Strict, policy.ModeFor(9090));
         Assert.Equal(PeerAuthenticationModes.Strict, policy.ModeFor(1234));
         Assert.Equal(PeerAuthenticationModes.Disable, PeerAuthenticationPolicy.Resolve(documents, "istio-system", "default", new Dictionary<string, string> { ["app"] = "ratings" }).Mode);
+
+        // A workload without an app label is selected by app: <its service name>, as AuthorizationPolicy selects it.
+        Assert.Equal(PeerAuthenticationModes.Disable, PeerAuthenticationPolicy.Resolve(documents, "istio-system", "default", new Dictionary<string, string>(), service: "ratings").Mode);
+        Assert.Equal(PeerAuthenticationModes.Strict, PeerAuthenticationPolicy.Resolve(documents, "istio-system", "default", new Dictionary<string, string> { ["app"] = "web" }, service: "ratings").Mode);
         Assert.Equal(PeerAuthenticationModes.Disable, PeerAuthenticationPolicy.Resolve(documents, "istio-system", "other", Reviews).Mode);
     }
 
