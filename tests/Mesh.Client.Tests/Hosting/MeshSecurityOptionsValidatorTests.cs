@@ -28,7 +28,7 @@ public sealed class MeshSecurityOptionsValidatorTests
 
         Assert.Contains(failures, f => f.StartsWith("Mesh:TrustDomain 'Cluster.Local' is not a SPIFFE trust domain", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Mesh:ServiceAccount (or Mesh:Service, its default) 'bad/account' cannot be part of a SPIFFE ID", StringComparison.Ordinal));
-        Assert.Contains("Mesh:Certificates:Source 'Vault' is not a certificate source; use 'LocalCa' or 'Files'.", failures);
+        Assert.Contains("Mesh:Certificates:Source 'Vault' is not a certificate source; use 'LocalCa', 'Files' or 'Consul'.", failures);
         Assert.Contains("Mesh:Certificates:LocalCa:LeafLifetime is 00:00:30; use 2 minutes or more.", failures);
     }
 
