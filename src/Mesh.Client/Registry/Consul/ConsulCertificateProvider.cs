@@ -18,6 +18,8 @@ internal sealed partial class ConsulCertificateProvider : IMeshCertificateProvid
 {
     /// <summary>Consul's agent renews a leaf between 60 % and 90 % of its life; past 90 % unrenewed, the log warns.</summary>
     private const double RenewalWarning = 0.9;
+    private const int RootsQuery = 0;
+    private const int LeafQuery = 1;
 
     private readonly ConsulClient _client;
     private readonly string _service;
@@ -33,6 +35,7 @@ internal sealed partial class ConsulCertificateProvider : IMeshCertificateProvid
     private ConnectRoots? _roots;
     private ConnectLeaf? _leaf;
     private MeshCredentials? _current;
+    private readonly string?[] _lastErrors = new string?[2];
     private string? _rejected;
     private string? _publishedKey;
     private int _disposed;
@@ -50,8 +53,8 @@ internal sealed partial class ConsulCertificateProvider : IMeshCertificateProvid
         _time = time;
         _logger = logger;
         _outage = new ConsulOutage(client.BaseAddress, time, logger);
-        _rootsWatch = new ConsulWatch<ConnectRoots?>((index, ct) => Remember(client.GetConnectRootsAsync(index, _wait, ct)), OnRoots, _outage, time);
-        _leafWatch = new ConsulWatch<ConnectLeaf?>((index, ct) => Remember(client.GetConnectLeafAsync(_service, index, _wait, ct)), OnLeaf, _outage, time);
+        _rootsWatch = new ConsulWatch<ConnectRoots?>((index, ct) => Remember(client.GetConnectRootsAsync(index, _wait, ct), RootsQuery), OnRoots, _outage, time);
+        _leafWatch = new ConsulWatch<ConnectLeaf?>((index, ct) => Remember(client.GetConnectLeafAsync(_service, index, _wait, ct), LeafQuery), OnLeaf, _outage, time);
         _expiryTimer = time.CreateTimer(static s => ((ConsulCertificateProvider)s!).CheckExpiry(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _rootsWatch.Start();
         _leafWatch.Start();
@@ -71,8 +74,8 @@ internal sealed partial class ConsulCertificateProvider : IMeshCertificateProvid
 
     public event Action<MeshCredentials>? Changed;
 
-    /// <summary>The last error Consul answered (not an outage): a start that cannot get a leaf says it.</summary>
-    internal string? LastError { get; private set; }
+    /// <summary>The last error Consul answered (not an outage) to the leaf or the roots query, for the expiry warnings.</summary>
+    internal string? LastError => _lastErrors[LeafQuery] ?? _lastErrors[RootsQuery];
 
     /// <summary>
     /// Reads Consul's leaf and roots answers as the mesh's credentials: every certificate in <c>CertPEM</c> (the leaf,
@@ -168,24 +171,30 @@ internal sealed partial class ConsulCertificateProvider : IMeshCertificateProvid
         _client.Dispose();
     }
 
-    private async Task<ConsulResult<T>> Remember<T>(Task<ConsulResult<T>> query)
+    private async Task<ConsulResult<T>> Remember<T>(Task<ConsulResult<T>> query, int kind)
     {
         try
         {
             var result = await query.ConfigureAwait(false);
-            LastError = null;
+            _lastErrors[kind] = null;
             return result;
         }
         catch (ConsulException ex) when (!ex.IsUnreachable)
         {
-            // Consul answered, with an error (Connect disabled, an ACL): not an outage, a setup to fix.
-            // Logged once per distinct answer, not at every retry.
-            if (LastError != ex.Message)
+            // Consul answered, with an error (Connect disabled, an ACL, no leader): logged once per distinct answer, not at every retry.
+            if (_lastErrors[kind] != ex.Message)
             {
                 Log.Refused(_logger, _service, ex.Message);
             }
 
-            LastError = ex.Message;
+            _lastErrors[kind] = ex.Message;
+            if (ex.Message.Contains("Connect must be enabled", StringComparison.Ordinal) && Volatile.Read(ref _current) is null)
+            {
+                // Nothing to wait for: the start fails, saying how to fix it.
+                _ready.TrySetException(new InvalidOperationException(
+                    $"Mesh:Certificates:Source Consul: Consul at {_client.BaseAddress} has Connect disabled ({ex.Message}). Enable Connect on the Consul servers " +
+                    "(connect { enabled = true }), or set Mesh:Certificates:Source to LocalCa or Files.", ex));
+            }
 
             throw;
         }
