@@ -66,13 +66,13 @@ public sealed class ConsulConnectCaTests(ITestOutputHelper testOutput) : IAsyncL
         Assert.Equal([$"spiffe://cluster.local/ns/default/sa/{b}"], cluster.Tls.SubjectAltNames);
 
         // An Istio AuthorizationPolicy naming cluster.local/ns/default/sa/A matches A's Consul certificate; plaintext is denied.
-        await PutAsync(consul, "authorizationpolicy", $"{b}-viewer", $$"""{"apiVersion":"security.istio.io/v1","kind":"AuthorizationPolicy","metadata":{"name":"{{b}}-viewer","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"{{b}}"}},"action":"ALLOW","rules":[{"from":[{"source":{"principals":["cluster.local/ns/default/sa/{{a}}"]}}]}]}}""");
+        await PutAsync(consul, "authorizationpolicy", $"{b}-viewer", $$$"""{"apiVersion":"security.istio.io/v1","kind":"AuthorizationPolicy","metadata":{"name":"{{{b}}}-viewer","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"{{{b}}}"}},"action":"ALLOW","rules":[{"from":[{"source":{"principals":["cluster.local/ns/default/sa/{{{a}}}"]}}]}]}}""");
         await Wait.UntilAsync(() => serviceB.Provider.Current.Documents.Count == 1, $"{b} to apply the AuthorizationPolicy");
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"http://127.0.0.1:{serviceB.Port}/", Ct)).StatusCode);
         Assert.StartsWith($"200 {b}|", await http.GetStringAsync($"http://127.0.0.1:{serviceA.Port}/call/{b}", Ct), StringComparison.Ordinal);
 
         // A DestinationRule expecting another identity: b's certificate is refused, and the log says what was seen.
-        await PutAsync(consul, "destinationrule", b, $$"""{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"{{b}}"},"spec":{"host":"{{b}}","trafficPolicy":{"tls":{"mode":"ISTIO_MUTUAL","subjectAltNames":["spiffe://cluster.local/ns/default/sa/someone-else"]}}}}""");
+        await PutAsync(consul, "destinationrule", b, """{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"__B__"},"spec":{"host":"__B__","trafficPolicy":{"tls":{"mode":"ISTIO_MUTUAL","subjectAltNames":["spiffe://cluster.local/ns/default/sa/someone-else"]}}}}""".Replace("__B__", b, StringComparison.Ordinal));
         await Wait.UntilAsync(() => serviceA.Provider.Current.Documents.Count == 2, $"{a} to apply the DestinationRule");
         var refused = await http.GetStringAsync($"http://127.0.0.1:{serviceA.Port}/call/{b}", Ct);
         Assert.StartsWith("503", refused, StringComparison.Ordinal);
@@ -84,7 +84,8 @@ public sealed class ConsulConnectCaTests(ITestOutputHelper testOutput) : IAsyncL
     {
         var output = new Figures(testOutput, "Consul CA root rotation");
         var (b, c) = ($"b{_id}", $"c{_id}");
-        var serviceB = await StartAsync(_server.Address, b);
+        var logs = new LogRecorder();
+        var serviceB = await StartAsync(_server.Address, b, logs);
         using var consul = ConsulClient.Create(ConsulConnection.Resolve(_server.Address, null));
         await WaitPassingAsync(consul, b);
         var client = await ClientAsync(_server.Address, c);
@@ -98,7 +99,15 @@ public sealed class ConsulConnectCaTests(ITestOutputHelper testOutput) : IAsyncL
         await load.MoreAsync(100, "before the rotation");
         var clock = Stopwatch.StartNew();
         await RotateRootAsync(_server.Address);
-        await Wait.UntilAsync(() => serviceB.Credentials is { Intermediates.Count: 1, Roots.Count: 2 } && clientCredentials() is { Intermediates.Count: 1, Roots.Count: 2 }, "both to hold the rotated leaf, its cross-signed intermediate and both roots");
+
+        // Consul's agent trusts the new root at once, and issues the new leaf after a random delay of up to 30 s
+        // (its caChangeJitterWindow, against a thundering herd of renewals after a rotation).
+        await Wait.UntilAsync(() => serviceB.Credentials is { Intermediates.Count: 1, Roots.Count: 2 } && clientCredentials() is { Intermediates.Count: 1, Roots.Count: 2 }, "both to hold the rotated leaf, its cross-signed intermediate and both roots", TimeSpan.FromSeconds(45));
+        foreach (var line in logs.Lines.Where(l => l.Category.Contains("Certificate", StringComparison.Ordinal)))
+        {
+            output.WriteLine($"{line.At.TotalSeconds,7:0.00} s {line.Category}: {line.Message}");
+        }
+
         output.WriteLine($"{clock.Elapsed.TotalMilliseconds:0} ms: both hold leaves of the new root");
         await load.MoreAsync(300, "after the rotation");
 
@@ -183,8 +192,10 @@ public sealed class ConsulConnectCaTests(ITestOutputHelper testOutput) : IAsyncL
             ClientCertificateContext = credentials.Context,
             RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
             {
-                sent.Add(X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData()));
-                sent.AddRange(chain!.ChainPolicy.ExtraStore.Cast<X509Certificate2>());
+                // The chain's extra store holds what the server sent: its leaf and the certificates after it.
+                var leaf = X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData());
+                sent.Add(leaf);
+                sent.AddRange(chain!.ChainPolicy.ExtraStore.Cast<X509Certificate2>().Where(c => c.Thumbprint != leaf.Thumbprint));
                 return true;
             },
         }, Ct);

@@ -52,7 +52,8 @@ internal sealed partial class ConsulCertificateProvider : IMeshCertificateProvid
         _wait = wait;
         _time = time;
         _logger = logger;
-        _outage = new ConsulOutage(client.BaseAddress, time, logger);
+        // The outage is the registry's to log (once, under its category); here it only says why a certificate is not renewed.
+        _outage = new ConsulOutage(client.BaseAddress, time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         _rootsWatch = new ConsulWatch<ConnectRoots?>((index, ct) => Remember(client.GetConnectRootsAsync(index, _wait, ct), RootsQuery), OnRoots, _outage, time);
         _leafWatch = new ConsulWatch<ConnectLeaf?>((index, ct) => Remember(client.GetConnectLeafAsync(_service, index, _wait, ct), LeafQuery), OnLeaf, _outage, time);
         _expiryTimer = time.CreateTimer(static s => ((ConsulCertificateProvider)s!).CheckExpiry(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
