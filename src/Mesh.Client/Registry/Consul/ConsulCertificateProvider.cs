@@ -254,7 +254,7 @@ internal sealed partial class ConsulCertificateProvider : IMeshCertificateProvid
         MeshCredentials? previous = null;
         lock (_gate)
         {
-            if (_leaf is not { } leaf || _roots is not { } roots)
+            if (Volatile.Read(ref _disposed) == 1 || _leaf is not { } leaf || _roots is not { } roots)
             {
                 return;
             }
