@@ -26,6 +26,7 @@ public sealed class ConsulMtlsTests(ConsulFixture consul) : IClassFixture<Consul
         await using var backend = await Backend.StartAsync(consul.Agent.Address, _service, "v1", new Dictionary<string, string?>
         {
             ["Mesh:ServiceAccount"] = "acct-x",
+            ["Mesh:Certificates:Source"] = "LocalCa", // Consul's CA (the default with the Consul registry) names the service
             ["Mesh:Certificates:LocalCa:Directory"] = _ca,
         }, useMesh: true);
         await Wait.UntilAsync(async () => (await _consul.GetHealthServiceAsync(_service, true, 0, TimeSpan.Zero, Ct)).Value.Length == 1, $"{_service} to register and pass its (plaintext, PERMISSIVE) check");
@@ -36,6 +37,7 @@ public sealed class ConsulMtlsTests(ConsulFixture consul) : IClassFixture<Consul
         await using var client = await MeshClient.StartAsync(consul.Agent.Address, new Dictionary<string, string?>
         {
             ["Mesh:Consul:KeyPrefix"] = $"t/{_service}/",
+            ["Mesh:Certificates:Source"] = "LocalCa",
             ["Mesh:Certificates:LocalCa:Directory"] = _ca,
         });
 

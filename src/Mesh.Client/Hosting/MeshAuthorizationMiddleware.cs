@@ -45,7 +45,8 @@ internal sealed partial class MeshAuthorizationMiddleware
             return _next(context);
         }
 
-        var peer = PeerIdentity.Of(context.Connection.ClientCertificate);
+        // The identity the mesh's handshake read (Consul's mapped into Mesh:TrustDomain), else the certificate's own.
+        var peer = (context.Features.Get<IMeshPeerIdentityFeature>() as MeshTlsConnectionFeature)?.AuthorizationPeer ?? PeerIdentity.Of(context.Connection.ClientCertificate);
         var request = AuthorizationRequest.From(context, peer);
         var decision = evaluator.Evaluate(request);
         _counters.Count(decision);

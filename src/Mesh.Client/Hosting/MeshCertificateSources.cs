@@ -8,4 +8,10 @@ public static class MeshCertificateSources
 
     /// <summary>PEM files written by another agent (Istio's agent, cert-manager, SPIRE's spiffe-helper), polled and reloaded.</summary>
     public const string Files = "Files";
+
+    /// <summary>
+    /// Consul Connect's CA through the local agent: the service's leaf certificate and the CA roots by blocking query,
+    /// renewed and rotated by Consul. The default when <c>Mesh:Registry</c> is <c>Consul</c>.
+    /// </summary>
+    public const string Consul = "Consul";
 }

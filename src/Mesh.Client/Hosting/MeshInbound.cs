@@ -129,7 +129,7 @@ internal sealed partial class MeshInbound
                 : protocols.HasFlag(HttpProtocols.Http2) ? [SslApplicationProtocol.Http2] : [SslApplicationProtocol.Http11],
             RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
             {
-                refusal = _security.CheckMeshPeer(certificate, chain, credentials.Roots, [], out peer);
+                refusal = _security.CheckMeshPeer(certificate, chain, credentials, [], out peer);
                 return refusal is null;
             },
         };
@@ -152,7 +152,7 @@ internal sealed partial class MeshInbound
         }
 
         var certificate = ssl.RemoteCertificate as X509Certificate2 ?? (ssl.RemoteCertificate is { } c ? X509CertificateLoader.LoadCertificate(c.GetRawCertData()) : null);
-        var feature = new MeshTlsConnectionFeature(certificate, peer, ssl.NegotiatedApplicationProtocol.Protocol, ssl.SslProtocol);
+        var feature = new MeshTlsConnectionFeature(certificate, peer, ssl.NegotiatedApplicationProtocol.Protocol, ssl.SslProtocol, peer is null ? null : _security.PrincipalOf(peer, credentials));
         context.Features.Set<ITlsConnectionFeature>(feature);
         context.Features.Set<ITlsApplicationProtocolFeature>(feature);
         context.Features.Set<IMeshPeerIdentityFeature>(feature);

@@ -134,10 +134,20 @@ internal sealed class MeshOptionsValidator : IValidateOptions<MeshOptions>
         }
 
         var certificates = options.Certificates;
-        var files = string.Equals(certificates.Source, MeshCertificateSources.Files, StringComparison.OrdinalIgnoreCase);
-        if (!files && !string.Equals(certificates.Source, MeshCertificateSources.LocalCa, StringComparison.OrdinalIgnoreCase))
+        var source = MeshSecurityFactory.SourceOf(options);
+        var files = string.Equals(source, MeshCertificateSources.Files, StringComparison.OrdinalIgnoreCase);
+        var consul = string.Equals(source, MeshCertificateSources.Consul, StringComparison.OrdinalIgnoreCase);
+        if (!files && !consul && !string.Equals(source, MeshCertificateSources.LocalCa, StringComparison.OrdinalIgnoreCase))
         {
-            failures.Add($"Mesh:Certificates:Source '{certificates.Source}' is not a certificate source; use '{MeshCertificateSources.LocalCa}' or '{MeshCertificateSources.Files}'.");
+            failures.Add($"Mesh:Certificates:Source '{certificates.Source}' is not a certificate source; use '{MeshCertificateSources.LocalCa}', '{MeshCertificateSources.Files}' or '{MeshCertificateSources.Consul}'.");
+        }
+
+        // Consul Connect issues a leaf per service name (spiffe://UUID.consul/ns/NS/dc/DC/svc/SERVICE): the service name is the identity.
+        if (consul && options.Service.Length > 0 && options.ServiceAccount is { Length: > 0 } serviceAccount && serviceAccount != options.Service)
+        {
+            failures.Add($"Mesh:ServiceAccount '{serviceAccount}' is not Mesh:Service '{options.Service}': with Mesh:Certificates:Source Consul" +
+                $"{(certificates.Source is null ? " (the default with the Consul registry)" : "")}, Consul Connect's certificate names the service, so the service account is the service name. " +
+                "Remove Mesh:ServiceAccount (and name the service as Istio's policies name the account), or set Mesh:Certificates:Source to LocalCa or Files.");
         }
 
         if (certificates.LocalCa.LeafLifetime < TimeSpan.FromMinutes(2))

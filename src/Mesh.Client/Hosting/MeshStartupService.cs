@@ -24,6 +24,13 @@ internal sealed partial class MeshStartupService(IServiceProvider services) : IH
             Log.NoMeshServicesConfigured(logger, MeshOptions.SectionName);
         }
 
+        // Consul Connect's CA: the leaf is asked for now, alongside the registry, so a first mTLS request finds it. The start
+        // does not wait for it here (a cold start from the state file must not wait on Consul); UseMesh() does, before Kestrel serves.
+        if (string.Equals(MeshSecurityFactory.SourceOf(mesh), MeshCertificateSources.Consul, StringComparison.OrdinalIgnoreCase))
+        {
+            _ = services.GetRequiredService<Security.MeshSecurity>().Certificates;
+        }
+
         await services.GetRequiredService<IMeshStateSource>().InitializeAsync(cancellationToken).ConfigureAwait(false);
         _ = services.GetRequiredService<MeshSnapshotProvider>();
     }

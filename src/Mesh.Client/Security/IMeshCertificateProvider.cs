@@ -9,7 +9,7 @@ namespace Mesh.Security;
 /// </summary>
 internal interface IMeshCertificateProvider : IDisposable
 {
-    /// <summary>Gets the source's name as configured (<c>LocalCa</c>, <c>Files</c>).</summary>
+    /// <summary>Gets the source's name as configured (<c>LocalCa</c>, <c>Files</c>, <c>Consul</c>).</summary>
     string Name { get; }
 
     /// <summary>Gets the credentials in force now.</summary>

@@ -10,7 +10,7 @@ namespace Mesh.Security;
 /// </summary>
 internal sealed class MeshCredentials
 {
-    public MeshCredentials(X509Certificate2 certificate, X509Certificate2Collection intermediates, X509Certificate2Collection roots)
+    public MeshCredentials(X509Certificate2 certificate, X509Certificate2Collection intermediates, X509Certificate2Collection roots, string? trustDomain = null)
     {
         if (!certificate.HasPrivateKey)
         {
@@ -25,6 +25,7 @@ internal sealed class MeshCredentials
         Certificate = certificate;
         Intermediates = intermediates;
         Roots = roots;
+        TrustDomain = trustDomain;
         Context = SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
         Identity = CertificateIdentity.GetSpiffeId(certificate);
         NotBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
@@ -39,6 +40,12 @@ internal sealed class MeshCredentials
 
     /// <summary>Gets the trusted roots: a peer's chain must end at one of them (two during a root rotation).</summary>
     public X509Certificate2Collection Roots { get; }
+
+    /// <summary>
+    /// Gets the trust domain of the CA these credentials come from when it is not the mesh's own (Consul Connect's
+    /// <c>UUID.consul</c>): peers' identities in it are accepted as an alias of Mesh:TrustDomain. Null for the other sources.
+    /// </summary>
+    public string? TrustDomain { get; }
 
     /// <summary>Gets the context handshakes send the certificate from.</summary>
     public SslStreamCertificateContext Context { get; }

@@ -80,7 +80,7 @@ internal sealed partial class MeshSecurity : IDisposable
             options.ClientCertificateContext = credentials.Context;
             options.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
             {
-                rejection = CheckMeshPeer(certificate, chain, credentials.Roots, tls.SubjectAltNames, out _);
+                rejection = CheckMeshPeer(certificate, chain, credentials, tls.SubjectAltNames, out _);
                 return rejection is null;
             };
         }
@@ -143,10 +143,13 @@ internal sealed partial class MeshSecurity : IDisposable
     }
 
     /// <summary>
-    /// Checks a mesh peer's certificate: it chains to <paramref name="roots"/>, carries one SPIFFE ID in an accepted trust domain,
-    /// and, when <paramref name="expected"/> is not empty, that ID is one of them. Returns null when it passes, else why not.
+    /// Checks a mesh peer's certificate: it chains to the roots of <paramref name="credentials"/>, carries one SPIFFE ID in an
+    /// accepted trust domain (Mesh:TrustDomain, its aliases, and the trust domain of the credentials' CA: Consul Connect's),
+    /// and, when <paramref name="expected"/> is not empty, that ID is one of them, compared by namespace and service account
+    /// when both are in accepted trust domains (Istio's trust domain aliases; Consul's <c>/svc/S</c> is the service account
+    /// <c>S</c>). Returns null when it passes, else why not.
     /// </summary>
-    public string? CheckMeshPeer(System.Security.Cryptography.X509Certificates.X509Certificate? certificate, X509Chain? chain, X509Certificate2Collection roots, IReadOnlyList<string> expected, out SpiffeId? identity)
+    public string? CheckMeshPeer(System.Security.Cryptography.X509Certificates.X509Certificate? certificate, X509Chain? chain, MeshCredentials credentials, IReadOnlyList<string> expected, out SpiffeId? identity)
     {
         identity = null;
         if (certificate is null)
@@ -155,7 +158,7 @@ internal sealed partial class MeshSecurity : IDisposable
         }
 
         var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        if (PeerValidator.Verify(leaf, chain, roots, Time) is { } chainError)
+        if (PeerValidator.Verify(leaf, chain, credentials.Roots, Time) is { } chainError)
         {
             return $"the certificate of {CertificateIdentity.GetSpiffeId(leaf)?.Uri ?? leaf.Subject} does not chain to the mesh's roots ({chainError})";
         }
@@ -167,19 +170,32 @@ internal sealed partial class MeshSecurity : IDisposable
             return $"the certificate carries no single SPIFFE ID (URI SANs: [{string.Join(", ", uris)}])";
         }
 
-        if (!TrustDomains.Contains(identity.TrustDomain) && !(identity.IsConsul && TrustDomains.Contains("consul")))
+        if (!Accepts(identity.TrustDomain, identity.IsConsul, credentials))
         {
-            return $"identity {identity.Uri} is in trust domain '{identity.TrustDomain}', not one of [{string.Join(", ", TrustDomains)}]";
+            var accepted = credentials.TrustDomain is { } own ? TrustDomains.Append(own).Distinct() : TrustDomains;
+            return $"identity {identity.Uri} is in trust domain '{identity.TrustDomain}', not one of [{string.Join(", ", accepted)}]";
         }
 
         var seen = identity;
-        if (expected.Count > 0 && !expected.Any(e => Matches(seen, e)))
+        if (expected.Count > 0 && !expected.Any(e => Matches(seen, e, credentials)))
         {
             return $"identity {seen.Uri} seen, expected {string.Join(" or ", expected)}";
         }
 
         return null;
     }
+
+    /// <summary>
+    /// Gets the principal AuthorizationPolicy matches for a peer that passed <see cref="CheckMeshPeer"/>: the SPIFFE ID without
+    /// <c>spiffe://</c>; an identity of the credentials' own CA trust domain (Consul Connect's <c>UUID.consul</c>, an
+    /// automatic alias) is read in Mesh:TrustDomain, so <c>spiffe://UUID.consul/ns/default/dc/dc1/svc/reviews</c> is
+    /// <c>cluster.local/ns/default/sa/reviews</c>, as Istio's policies name it.
+    /// </summary>
+    public string PrincipalOf(SpiffeId identity, MeshCredentials credentials) =>
+        identity.Namespace is { } ns && identity.ServiceAccount is { } account && credentials.TrustDomain is { } own &&
+        string.Equals(identity.TrustDomain, own, StringComparison.Ordinal)
+            ? $"{Identity.TrustDomain}/ns/{ns}/sa/{account}"
+            : identity.Principal;
 
     /// <summary>Counts and logs an inbound connection refused.</summary>
     public void InboundRefusedOne() => Interlocked.Increment(ref _inboundRefused);
@@ -192,8 +208,14 @@ internal sealed partial class MeshSecurity : IDisposable
         }
     }
 
-    /// <summary>An identity matches an expected SPIFFE ID exactly, or by namespace and service account in an accepted trust domain (Consul's form).</summary>
-    private bool Matches(SpiffeId identity, string expected)
+    /// <summary>Whether a trust domain is the mesh's, one of its aliases, the credentials' CA's, or Consul's under the <c>consul</c> alias.</summary>
+    private bool Accepts(string trustDomain, bool consulForm, MeshCredentials credentials) =>
+        TrustDomains.Contains(trustDomain) ||
+        string.Equals(trustDomain, credentials.TrustDomain, StringComparison.Ordinal) ||
+        (consulForm && TrustDomains.Contains("consul"));
+
+    /// <summary>An identity matches an expected SPIFFE ID exactly, or by namespace and service account with both in accepted trust domains.</summary>
+    private bool Matches(SpiffeId identity, string expected, MeshCredentials credentials)
     {
         if (string.Equals(identity.Uri, expected, StringComparison.Ordinal))
         {
@@ -202,7 +224,7 @@ internal sealed partial class MeshSecurity : IDisposable
 
         return SpiffeId.TryParse(expected, out var want, out _) && want.ServiceAccount is not null &&
             identity.ServiceAccount == want.ServiceAccount && identity.Namespace == want.Namespace &&
-            TrustDomains.Contains(want.TrustDomain) && (TrustDomains.Contains(identity.TrustDomain) || identity.IsConsul);
+            Accepts(want.TrustDomain, want.IsConsul, credentials) && Accepts(identity.TrustDomain, identity.IsConsul, credentials);
     }
 
     /// <summary>SIMPLE and MUTUAL: the CA file's roots (else the system's), then subjectAltNames (URI or DNS) when listed.</summary>

@@ -57,6 +57,14 @@ internal static class MeshEventIds
     public const int InboundHandshakeRefused = 620;
     public const int InboundPlaintextRefused = 621;
     public const int InboundConnectionFailed = 622;
+    public const int ConsulCertificateLoaded = 630;
+    public const int ConsulCertificateRenewed = 631;
+    public const int ConsulCertificateRejected = 632;
+    public const int ConsulCertificateWaiting = 633;
+    public const int ConsulCertificateRefused = 634;
+    public const int ConsulCertificateNotRenewed = 635;
+    public const int ConsulCertificateExpired = 636;
+    public const int ConsulCertificateInconsistent = 637;
 
     // 7xx: authorization: PeerAuthentication and AuthorizationPolicy decisions.
     public const int AuthorizationDenied = 750;

@@ -157,7 +157,8 @@ internal sealed partial class ConsulClient : IDisposable
     private static bool IsIndexed(string pathAndQuery) =>
         pathAndQuery.StartsWith("v1/kv/", StringComparison.Ordinal) ||
         pathAndQuery.StartsWith("v1/catalog/", StringComparison.Ordinal) ||
-        pathAndQuery.StartsWith("v1/health/", StringComparison.Ordinal);
+        pathAndQuery.StartsWith("v1/health/", StringComparison.Ordinal) ||
+        pathAndQuery.StartsWith("v1/agent/connect/ca/", StringComparison.Ordinal);
 
     /// <summary>Something answered that is not Consul: reported as unreachable (meshctl exits 2), naming the address.</summary>
     private ConsulException NotConsul(string pathAndQuery, HttpResponseMessage response, string why) =>

@@ -100,6 +100,47 @@ internal sealed record KVPair
     public ulong Flags { get; init; }
 }
 
+internal sealed record ConnectRoots
+{
+    public string ActiveRootID { get; init; } = "";
+
+    public string TrustDomain { get; init; } = "";
+
+    public ConnectRoot[]? Roots { get; init; }
+}
+
+internal sealed record ConnectRoot
+{
+    public string ID { get; init; } = "";
+
+    public string Name { get; init; } = "";
+
+    public string RootCert { get; init; } = "";
+
+    public string[]? IntermediateCerts { get; init; }
+
+    public bool Active { get; init; }
+}
+
+internal sealed record ConnectLeaf
+{
+    public string SerialNumber { get; init; } = "";
+
+    public string CertPEM { get; init; } = "";
+
+    public string PrivateKeyPEM { get; init; } = "";
+
+    public string Service { get; init; } = "";
+
+    public string ServiceURI { get; init; } = "";
+
+    public DateTimeOffset ValidAfter { get; init; }
+
+    public DateTimeOffset ValidBefore { get; init; }
+
+    public ulong ModifyIndex { get; init; }
+}
+
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AgentServiceRegistration))]
 [JsonSerializable(typeof(AgentService))]
@@ -107,6 +148,8 @@ internal sealed record KVPair
 [JsonSerializable(typeof(ServiceEntry[]))]
 [JsonSerializable(typeof(KVPair[]))]
 [JsonSerializable(typeof(Dictionary<string, string[]>))]
+[JsonSerializable(typeof(ConnectRoots))]
+[JsonSerializable(typeof(ConnectLeaf))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(bool))]
 internal sealed partial class ConsulJsonContext : JsonSerializerContext;

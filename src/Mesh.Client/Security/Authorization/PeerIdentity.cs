@@ -25,6 +25,9 @@ internal sealed class PeerIdentity
     /// <summary>Gets the namespace from the <c>/ns/</c> segment; null when there is none.</summary>
     public string? Namespace { get; }
 
+    /// <summary>Creates the identity of a principal the mesh mapped (Consul Connect's, read in Mesh:TrustDomain).</summary>
+    public static PeerIdentity Of(string principal, string? ns) => new(principal, ns);
+
     /// <summary>Creates the identity for <paramref name="id"/>.</summary>
     public static PeerIdentity Of(SpiffeId id) => new(id.Principal, id.Namespace);
 
