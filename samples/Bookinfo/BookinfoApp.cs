@@ -150,6 +150,9 @@ public sealed class BookinfoApp : IAsyncDisposable
         });
         if (options.Mtls)
         {
+            // The local CA on every registry: Istio's service accounts (bookinfo-reviews...) differ from the service names,
+            // which Consul's Connect CA cannot sign (its leaf names the service), and one machine runs all of Bookinfo.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mesh:Certificates:Source"] = "LocalCa" });
             if (options.CaDirectory is { } ca)
             {
                 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mesh:Certificates:LocalCa:Directory"] = ca });
