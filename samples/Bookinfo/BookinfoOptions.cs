@@ -37,6 +37,15 @@ public sealed class BookinfoOptions
     /// </summary>
     public string RatingsProtocol { get; set; } = Http;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether Mesh.Server runs beside the services, on the same registry, for its dashboard.
+    /// Off by default here; the command line turns it on (<c>--no-dashboard</c> leaves it off).
+    /// </summary>
+    public bool Dashboard { get; set; }
+
+    /// <summary>Gets or sets the steady load on productpage, in requests per second (<c>--load RPS</c>); 0 for none.</summary>
+    public double LoadRequestsPerSecond { get; set; }
+
     /// <summary>Gets or sets a value indicating whether <c>--help</c> was asked for: print <see cref="Usage"/> and start nothing.</summary>
     public bool Help { get; set; }
 
@@ -46,7 +55,7 @@ public sealed class BookinfoOptions
     /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--registry R</c>, <c>--consul ADDR</c>, <c>--ratings-protocol P</c>, <c>--verbose</c>, <c>--help</c>.</summary>
     public static BookinfoOptions Parse(string[] args)
     {
-        var options = new BookinfoOptions();
+        var options = new BookinfoOptions { Dashboard = true };
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -66,6 +75,13 @@ public sealed class BookinfoOptions
                     break;
                 case "--consul" when i + 1 < args.Length:
                     options.ConsulAddress = args[++i];
+                    break;
+                case "--load" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rps) && rps is >= 0.1 and <= 10000:
+                    options.LoadRequestsPerSecond = rps;
+                    i++;
+                    break;
+                case "--no-dashboard":
+                    options.Dashboard = false;
                     break;
                 case "--verbose":
                     options.LogLevel = LogLevel.Information;
@@ -92,7 +108,7 @@ public sealed class BookinfoOptions
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
-        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul] [--consul ADDR] [--ratings-protocol http|grpc] [--verbose] [--help]
+        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul] [--consul ADDR] [--ratings-protocol http|grpc] [--load RPS] [--no-dashboard] [--verbose] [--help]
           --port N          productpage's port (default 9080; 0 picks a free one)
           --config-dir DIR  the *.yaml files in DIR are the mesh config, reloaded when they change
                             (without it: no rules, round robin over reviews v1, v2 and v3)
@@ -102,6 +118,8 @@ public sealed class BookinfoOptions
           --ratings-protocol P
                             how reviews v2 and v3 call ratings: http (default; http://ratings:9080) or
                             grpc (bookinfo.ratings.v1.Ratings on http://ratings:9090, ratings' gRPC port)
+          --load RPS        send GET /productpage at RPS requests per second (0.1 to 10000), for the dashboard's graph
+          --no-dashboard    do not start Mesh.Server beside the services (its dashboard scrapes each one's /metrics)
           --verbose         log mesh activity (config applied, routing failures); errors are always logged
           --help            print this and exit
         exit codes: 0 stopped with Ctrl+C or SIGTERM, 1 could not start (--port in use), 2 bad arguments

@@ -57,6 +57,20 @@ internal static class BookinfoProgram
             stdout.WriteLine(options.RatingsProtocol == BookinfoOptions.Grpc
                 ? $"reviews v2 and v3 call ratings over gRPC (http://ratings:{Ratings.GrpcServicePort}, bookinfo.ratings.v1.Ratings)."
                 : "reviews v2 and v3 call ratings over HTTP (http://ratings:9080); --ratings-protocol grpc for gRPC.");
+            if (app.Dashboard is { } dashboard)
+            {
+                stdout.WriteLine($"Dashboard: {dashboard.Url}");
+            }
+
+            using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var load = options.LoadRequestsPerSecond > 0
+                ? BookinfoLoad.RunAsync(app.ProductPageUrl, options.LoadRequestsPerSecond, TimeProvider.System, stopLoad.Token)
+                : Task.FromResult(0L);
+            if (options.LoadRequestsPerSecond > 0)
+            {
+                stdout.WriteLine($"Load: GET /productpage at {options.LoadRequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} requests per second.");
+            }
+
             stdout.WriteLine("Press Ctrl+C to stop.");
 
             // Each host's console lifetime takes SIGTERM (kill, docker stop) and only asks its host to stop:
@@ -69,6 +83,8 @@ internal static class BookinfoProgram
             }
 
             await stopped.Task.ConfigureAwait(false);
+            await stopLoad.CancelAsync().ConfigureAwait(false);
+            await load.ConfigureAwait(false);
         }
 
         return Ok;
