@@ -102,9 +102,9 @@ internal sealed class TrafficHistory
             .. rates.OrderBy(r => r.Key.ToString(), StringComparer.Ordinal).Select(r => new EdgeTraffic(
                 r.Key,
                 r.Value.Requests,
-                r.Value.Requests > 0 ? r.Value.Errors / r.Value.Requests : 0,
+                r.Value.Requests > 0 ? Math.Min(1, r.Value.Errors / r.Value.Requests) : 0,
                 r.Value.Histogram.Quantile(0.99),
-                r.Value.Requests > 0 ? r.Value.Mtls / r.Value.Requests : 0)),
+                r.Value.Requests > 0 ? Math.Min(1, r.Value.Mtls / r.Value.Requests) : 0)),
         ];
     }
 }
