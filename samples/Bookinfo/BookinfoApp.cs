@@ -168,7 +168,7 @@ public sealed class BookinfoApp : IAsyncDisposable
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(Mesh.Telemetry.MeshTelemetry.MeterName)
             .AddView(i => ownMeters is not null && ReferenceEquals(i.Meter.Scope, ownMeters) ? null : MetricStreamConfiguration.Drop)
-            .AddPrometheusExporter());
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // each scrape counts as of now
         if (service == "ratings")
         {
             builder.Services.AddGrpc();

@@ -90,6 +90,11 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             async () => await page.Locator("#services td:text-is('in sync')").CountAsync() == 6 ? (object)true : null,
             "all six instances to show their config in sync with the server's",
             async () => await page.Locator("#services").InnerTextAsync());
+        // The rate is the load's: 20 requests a second into productpage, and as many from it to reviews (with slack for a busy machine).
+        await PollAsync(
+            async () => (await ReadEdgesAsync(page)).GetValueOrDefault(("app:productpage:v1", "svc:reviews")) is > 14 and < 26 ? (object)true : null,
+            "productpage -> reviews to show about 20 requests per second (the load)",
+            async () => string.Join(", ", (await ReadEdgesAsync(page)).Select(e => $"{e.Key.Source}->{e.Key.Target}={e.Value:0.##}")));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath(), FullPage = true });
 
         // 2. A config change: reviews all to v3 (Istio's virtual-service-reviews-v3.yaml) appears in the config and under reviews.
