@@ -8,7 +8,8 @@ namespace Mesh.Dashboard.Tests;
 /// <summary>
 /// The dashboard in a real browser (Debian's Chromium driven by Playwright) while Bookinfo serves steady traffic:
 /// the graph shows productpage → reviews (v1, v2, v3) → ratings with non-zero rates, and a config change, applied and
-/// rejected, appears on the page. Leaves a screenshot in docs/images/dashboard.png.
+/// rejected, appears on the page. Leaves a screenshot in the test's output directory, and in docs/images/dashboard.png
+/// (the one docs/dashboard.md shows) when MESH_UPDATE_DOCS=1.
 /// </summary>
 public sealed class DashboardBrowserTests : IAsyncLifetime
 {
@@ -30,8 +31,8 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     private readonly CancellationTokenSource _stopLoad = new();
     private BookinfoApp _bookinfo = null!;
     private Task<long> _load = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
 
     public async ValueTask InitializeAsync()
     {
@@ -53,8 +54,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
         await _stopLoad.CancelAsync();
         var sent = await _load;
         Assert.True(sent > 0, "the load generator sent no request");
@@ -66,7 +71,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     [Fact]
     public async Task Graph_ShowsBookinfoWithRates_AndConfigChangesAppear()
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1100 } });
+        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1100 } });
         var dashboard = _bookinfo.Dashboard ?? throw new InvalidOperationException("Bookinfo started without its dashboard");
         await page.GotoAsync(dashboard.Url.ToString());
 
@@ -95,7 +100,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             async () => (await ReadEdgesAsync(page)).GetValueOrDefault(("app:productpage:v1", "svc:reviews")) is > 14 and < 26 ? (object)true : null,
             "productpage -> reviews to show about 20 requests per second (the load)",
             async () => string.Join(", ", (await ReadEdgesAsync(page)).Select(e => $"{e.Key.Source}->{e.Key.Target}={e.Value:0.##}")));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath(), FullPage = true });
+        var screenshot = await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
+        Assert.True(screenshot.Length > 10_000, $"the screenshot is {screenshot.Length} bytes");
+        if (Environment.GetEnvironmentVariable("MESH_UPDATE_DOCS") == "1")
+        {
+            await File.WriteAllBytesAsync(DocsScreenshotPath(), screenshot, TestContext.Current.CancellationToken);
+        }
 
         // 2. A config change: reviews all to v3 (Istio's virtual-service-reviews-v3.yaml) appears in the config and under reviews.
         var before = await page.Locator("#generation").InnerTextAsync();
@@ -172,7 +182,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
     private static string Networking(string file) => Path.Combine(AppContext.BaseDirectory, "networking", file);
 
-    private static string ScreenshotPath()
+    private static string DocsScreenshotPath()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Mesh.sln")))
