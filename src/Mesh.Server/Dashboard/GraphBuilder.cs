@@ -52,7 +52,14 @@ internal static class GraphBuilder
             Ensure(nodes, target, reporter == "destination" ? group.First().Key with { Reporter = "target" } : null);
             var rps = group.Sum(t => t.RequestsPerSecond);
             var errors = group.Sum(t => t.RequestsPerSecond * t.ErrorRatio);
-            var p99 = group.Where(t => t.P99Milliseconds is not null).Select(t => t.P99Milliseconds!.Value).DefaultIfEmpty(double.NaN).Max();
+            // Percentiles do not add up: merge the series' histograms, then take the 99th.
+            var histogram = new EdgeCounters();
+            foreach (var series in group)
+            {
+                histogram.Add(series.Histogram);
+            }
+
+            var p99 = histogram.Quantile(0.99) ?? double.NaN;
             var security = reporter == "destination"
                 ? Security(rps, group.Sum(t => t.RequestsPerSecond * t.MutualTlsRatio))
                 : inbound.GetValueOrDefault(service);

@@ -104,7 +104,7 @@ internal sealed class TrafficHistory
                 r.Value.Requests,
                 r.Value.Requests > 0 ? Math.Min(1, r.Value.Errors / r.Value.Requests) : 0,
                 r.Value.Histogram.Quantile(0.99),
-                r.Value.Requests > 0 ? Math.Min(1, r.Value.Mtls / r.Value.Requests) : 0)),
+                r.Value.Requests > 0 ? Math.Min(1, r.Value.Mtls / r.Value.Requests) : 0) { Histogram = r.Value.Histogram }),
         ];
     }
 }
