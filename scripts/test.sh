@@ -12,6 +12,14 @@ if ! CONSUL_BIN="$(bash scripts/install-consul.sh)"; then
 fi
 export CONSUL_BIN
 
+# The dashboard's browser test drives Debian's Chromium with Playwright: find or install it (apt-get, as root).
+if ! CHROMIUM_BIN="$(bash scripts/install-chromium.sh)"; then
+  echo "scripts/test.sh: could not find or install chromium (see scripts/install-chromium.sh)" >&2
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+export CHROMIUM_BIN
+
 # Mesh.Server's xDS tests drive Google's proxyless gRPC client for Node (tests/xds-node): install its locked packages.
 if ! command -v npm >/dev/null 2>&1; then
   echo "scripts/test.sh: npm is missing; Mesh.Server's xDS tests need Node.js and npm (tests/xds-node)" >&2

@@ -1,3 +1,4 @@
+using OpenTelemetry.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -20,7 +21,14 @@ public sealed class BookinfoApp : IAsyncDisposable
 
     private readonly List<BookinfoInstance> _instances;
 
-    private BookinfoApp(List<BookinfoInstance> instances) => _instances = instances;
+    private BookinfoApp(List<BookinfoInstance> instances, BookinfoDashboard? dashboard)
+    {
+        _instances = instances;
+        Dashboard = dashboard;
+    }
+
+    /// <summary>Gets Mesh.Server's dashboard running beside the services, or null when <see cref="BookinfoOptions.Dashboard"/> is off.</summary>
+    public BookinfoDashboard? Dashboard { get; }
 
     /// <summary>Gets every running instance.</summary>
     public IReadOnlyList<BookinfoInstance> Instances => _instances;
@@ -98,7 +106,21 @@ public sealed class BookinfoApp : IAsyncDisposable
             throw;
         }
 
-        return new BookinfoApp(instances);
+        BookinfoDashboard? dashboard = null;
+        if (options.Dashboard)
+        {
+            try
+            {
+                dashboard = await BookinfoDashboard.StartAsync(registry, options, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await new BookinfoApp(instances, null).DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return new BookinfoApp(instances, dashboard);
     }
 
     private static WebApplication Build(string service, string version, int port, int? grpcPort, Dictionary<string, string?> registry, BookinfoOptions options)
@@ -179,6 +201,14 @@ public sealed class BookinfoApp : IAsyncDisposable
         });
         builder.Services.AddMesh();
         builder.Services.ConfigureHttpClientDefaults(b => b.AddMesh());
+        // GET /metrics, for the dashboard. The six hosts share one process, and a meter listener sees every meter of the
+        // process: each host keeps the instruments of its own IMeterFactory only (set once the host is built, before any
+        // mesh instrument exists: they are created as the host starts).
+        System.Diagnostics.Metrics.IMeterFactory? ownMeters = null;
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(Mesh.Telemetry.MeshTelemetry.MeterName)
+            .AddView(i => ownMeters is not null && ReferenceEquals(i.Meter.Scope, ownMeters) ? null : MetricStreamConfiguration.Drop)
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // each scrape counts as of now
         if (service == "ratings")
         {
             builder.Services.AddGrpc();
@@ -191,7 +221,9 @@ public sealed class BookinfoApp : IAsyncDisposable
         }
 
         var app = builder.Build();
+        ownMeters = app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         app.MapGet("/health", () => Results.Ok(new { status = "Healthy", service, version }));
+        app.MapPrometheusScrapingEndpoint();
         switch (service)
         {
             case "productpage":
@@ -293,6 +325,11 @@ public sealed class BookinfoApp : IAsyncDisposable
     /// <summary>Stops every service.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Dashboard is { } dashboard)
+        {
+            await dashboard.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var instance in _instances.ToArray())
         {
             await instance.App.StopAsync().ConfigureAwait(false);

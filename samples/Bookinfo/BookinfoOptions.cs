@@ -54,6 +54,15 @@ public sealed class BookinfoOptions
     /// <value>Null: the local CA's per-user default (<c>~/.local/share/mesh/ca</c>), shared with the user's other Mesh processes and <c>meshctl ca</c>.</value>
     public string? CaDirectory { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether Mesh.Server runs beside the services, on the same registry, for its dashboard.
+    /// Off by default here; the command line turns it on (<c>--no-dashboard</c> leaves it off).
+    /// </summary>
+    public bool Dashboard { get; set; }
+
+    /// <summary>Gets or sets the steady load on productpage, in requests per second (<c>--load RPS</c>); 0 for none.</summary>
+    public double LoadRequestsPerSecond { get; set; }
+
     /// <summary>Gets or sets a value indicating whether <c>--help</c> was asked for: print <see cref="Usage"/> and start nothing.</summary>
     public bool Help { get; set; }
 
@@ -63,7 +72,7 @@ public sealed class BookinfoOptions
     /// <summary>Parses command-line arguments: <c>--port N</c>, <c>--config-dir DIR</c>, <c>--registry R</c>, <c>--consul ADDR</c>, <c>--xds ADDR</c>, <c>--ratings-protocol P</c>, <c>--mtls</c>, <c>--no-mtls</c>, <c>--ca-dir DIR</c>, <c>--verbose</c>, <c>--help</c>.</summary>
     public static BookinfoOptions Parse(string[] args)
     {
-        var options = new BookinfoOptions();
+        var options = new BookinfoOptions { Dashboard = true };
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -95,6 +104,13 @@ public sealed class BookinfoOptions
                     break;
                 case "--ca-dir" when i + 1 < args.Length:
                     options.CaDirectory = args[++i];
+                    break;
+                case "--load" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rps) && rps is >= 0.1 and <= 10000:
+                    options.LoadRequestsPerSecond = rps;
+                    i++;
+                    break;
+                case "--no-dashboard":
+                    options.Dashboard = false;
                     break;
                 case "--verbose":
                     options.LogLevel = LogLevel.Information;
@@ -131,7 +147,7 @@ public sealed class BookinfoOptions
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
-        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul|xds] [--consul ADDR] [--xds ADDR] [--ratings-protocol http|grpc] [--mtls|--no-mtls] [--ca-dir DIR] [--verbose] [--help]
+        usage: dotnet run --project samples/Bookinfo -- [--port N] [--config-dir DIR] [--registry static|consul|xds] [--consul ADDR] [--xds ADDR] [--ratings-protocol http|grpc] [--mtls|--no-mtls] [--ca-dir DIR] [--load RPS] [--no-dashboard] [--verbose] [--help]
           --port N          productpage's port (default 9080; 0 picks a free one)
           --config-dir DIR  the *.yaml files in DIR are the mesh config, reloaded when they change
                             (without it: no rules, round robin over reviews v1, v2 and v3)
@@ -148,6 +164,8 @@ public sealed class BookinfoOptions
                             PeerAuthentication says otherwise, so the browser still reaches productpage over http
           --no-mtls         plaintext everywhere (no peer identities: AuthorizationPolicy principals never match)
           --ca-dir DIR      the local CA's directory (default: the per-user one, ~/.local/share/mesh/ca)
+          --load RPS        send GET /productpage at RPS requests per second (0.1 to 10000), for the dashboard's graph
+          --no-dashboard    do not start Mesh.Server beside the services (its dashboard scrapes each one's /metrics)
           --verbose         log mesh activity (config applied, routing failures); errors are always logged
           --help            print this and exit
         exit codes: 0 stopped with Ctrl+C or SIGTERM, 1 could not start (--port in use), 2 bad arguments

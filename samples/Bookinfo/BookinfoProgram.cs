@@ -67,6 +67,20 @@ internal static class BookinfoProgram
             stdout.WriteLine(options.Mtls
                 ? $"mTLS: on, as Istio's service accounts (bookinfo-productpage...), local CA in {Path.GetFullPath(options.CaDirectory ?? DefaultCaDirectory)}; PERMISSIVE unless a PeerAuthentication says otherwise (--no-mtls: plaintext only)."
                 : "mTLS: off (--no-mtls); the services call each other in plaintext, with no peer identity.");
+            if (app.Dashboard is { } dashboard)
+            {
+                stdout.WriteLine($"Dashboard: {dashboard.Url}");
+            }
+
+            using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var load = options.LoadRequestsPerSecond > 0
+                ? BookinfoLoad.RunAsync(app.ProductPageUrl, options.LoadRequestsPerSecond, TimeProvider.System, stopLoad.Token)
+                : Task.FromResult(0L);
+            if (options.LoadRequestsPerSecond > 0)
+            {
+                stdout.WriteLine($"Load: GET /productpage at {options.LoadRequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} requests per second.");
+            }
+
             stdout.WriteLine("Press Ctrl+C to stop.");
 
             // Each host's console lifetime takes SIGTERM (kill, docker stop) and only asks its host to stop:
@@ -79,6 +93,8 @@ internal static class BookinfoProgram
             }
 
             await stopped.Task.ConfigureAwait(false);
+            await stopLoad.CancelAsync().ConfigureAwait(false);
+            await load.ConfigureAwait(false);
         }
 
         return Ok;

@@ -76,6 +76,9 @@ internal static partial class MeshServerHost
         services.AddMetrics();
         services.AddSingleton<XdsMetrics>();
         services.AddGrpc();
+        services.AddOptions<Dashboard.DashboardOptions>().BindConfiguration(Dashboard.DashboardOptions.SectionName);
+        services.AddSingleton<Dashboard.MetricsScraper>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Dashboard.MetricsScraper>());
 
         configure?.Invoke(builder);
 
@@ -96,6 +99,7 @@ internal static partial class MeshServerHost
         });
         app.MapGrpcService<AdsService>();
         AdminEndpoints.Map(app);
+        Dashboard.DashboardEndpoints.Map(app);
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mesh.Server");
         app.Lifetime.ApplicationStarted.Register(() => Log.Listening(logger, endpoints.XdsEndpoint?.ToString() ?? "", endpoints.AdminEndpoint?.ToString() ?? ""));

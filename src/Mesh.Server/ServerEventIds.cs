@@ -26,4 +26,7 @@ internal static class ServerEventIds
     public const int StaleNonce = 1203;
     public const int UnknownType = 1204;
     public const int NackedVersionHeld = 1205;
+
+    // 13xx: the dashboard: scraping the instances.
+    public const int ScrapeFailed = 1300;
 }

@@ -11,13 +11,18 @@ namespace Mesh.Hosting;
 /// gRPC (the status from the trailers, or from the headers of a trailers-only response), the access log's line, and the
 /// mesh's attributes on ASP.NET Core's server span. Costs one check per request when nobody listens.
 /// </summary>
-internal sealed class MeshTelemetryMiddleware(RequestDelegate next, MeshServerTelemetry telemetry, PathString healthPath)
+internal sealed class MeshTelemetryMiddleware(RequestDelegate next, MeshServerTelemetry telemetry, PathString healthPath, PathString metricsPath = default)
 {
     private const string GrpcStatus = "grpc-status";
 
-    /// <summary>Measures the request when someone listens; the registry's health checks are not requests of the service, as Istio does not count kubelet's probes.</summary>
+    /// <summary>
+    /// Measures the request when someone listens; the registry's health checks are not requests of the service, as Istio
+    /// does not count kubelet's probes, nor are metrics scrapes (<see cref="MeshOptions.MetricsPath"/>), as Istio does not
+    /// count Prometheus' (it scrapes the agent's own port).
+    /// </summary>
     public Task InvokeAsync(HttpContext context) =>
         (telemetry.Enabled || Activity.Current is { IsAllDataRequested: true }) && !context.Request.Path.Equals(healthPath, StringComparison.OrdinalIgnoreCase)
+            && !(metricsPath.HasValue && context.Request.Path.Equals(metricsPath, StringComparison.OrdinalIgnoreCase))
             ? InvokeMeasuredAsync(context)
             : next(context);
 

@@ -19,7 +19,8 @@ internal sealed class MeshTelemetryStartupFilter(Telemetry.MeshServerTelemetry t
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
         var healthPath = new Microsoft.AspNetCore.Http.PathString(options.Value.Consul.HealthPath);
-        app.Use(inner => new MeshTelemetryMiddleware(inner, telemetry, healthPath).InvokeAsync);
+        var metricsPath = string.IsNullOrEmpty(options.Value.MetricsPath) ? default : new Microsoft.AspNetCore.Http.PathString(options.Value.MetricsPath);
+        app.Use(inner => new MeshTelemetryMiddleware(inner, telemetry, healthPath, metricsPath).InvokeAsync);
         next(app);
     };
 }

@@ -32,6 +32,7 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
     private long _rejectedCount;
     private bool _disposed;
     private MeshConfigRejection? _lastRejection;
+    private Tuple<MeshSnapshot, string>? _configHash;
 
     public MeshSnapshotProvider(
         IMeshStateSource source,
@@ -69,6 +70,7 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
 
         _metrics.ConfigUpdates.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
         _metrics.ObserveClusters(ObserveEndpoints, ObserveEjections);
+        _metrics.ObserveConfig(ObserveConfig);
         source.Changed += OnSourceChanged;
     }
 
@@ -98,6 +100,20 @@ internal sealed partial class MeshSnapshotProvider : IMeshStatus, IDisposable
             yield return new(unhealthy, new KeyValuePair<string, object?>("cluster", cluster.Name), new KeyValuePair<string, object?>("state", "unhealthy"));
             yield return new(ejected, new KeyValuePair<string, object?>("cluster", cluster.Name), new KeyValuePair<string, object?>("state", "ejected"));
         }
+    }
+
+    /// <summary>The config in force for the <c>mesh.config.version</c> gauge: the version, tagged with the documents' fingerprint (computed once per snapshot).</summary>
+    private System.Diagnostics.Metrics.Measurement<long> ObserveConfig()
+    {
+        var snapshot = Current;
+        var cached = Volatile.Read(ref _configHash);
+        if (cached is null || !ReferenceEquals(cached.Item1, snapshot))
+        {
+            cached = Tuple.Create(snapshot, MeshConfigHash.Of(snapshot.Documents));
+            Volatile.Write(ref _configHash, cached);
+        }
+
+        return new(snapshot.Version, new KeyValuePair<string, object?>("config_hash", cached.Item2));
     }
 
     /// <summary>Outlier ejections so far per cluster, of the endpoints still in it, for the <c>mesh.outlier.ejections</c> counter.</summary>

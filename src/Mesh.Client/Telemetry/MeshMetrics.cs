@@ -105,5 +105,13 @@ internal sealed class MeshMetrics : IDisposable
         _meter.CreateObservableCounter("mesh.outlier.ejections", ejections, "{ejection}", "Outlier detection ejections, by cluster (of the endpoints still in it).");
     }
 
+    /// <summary>
+    /// Publishes the config in force, read when a collector asks: <c>mesh.config.version</c>, a gauge whose value is the
+    /// local config version and whose <c>config_hash</c> tag fingerprints the documents (the same in every process that holds
+    /// the same documents; Mesh.Server's dashboard compares them).
+    /// </summary>
+    public void ObserveConfig(Func<Measurement<long>> config) =>
+        _meter.CreateObservableGauge("mesh.config.version", config, unit: null, "The config in force: its local version, and the documents' fingerprint as tag config_hash.");
+
     public void Dispose() => _meter.Dispose();
 }
