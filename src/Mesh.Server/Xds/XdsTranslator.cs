@@ -259,9 +259,25 @@ internal sealed class XdsTranslator
             : null;
     }
 
-    private string XdsClusterName(string snapshotCluster, int? listenerPort)
+    /// <summary>
+    /// The xDS cluster of a route's destination for a listener's port: the snapshot's cluster of that named service port when the
+    /// destination names no port and its service names this one (<see cref="RouteConfig.PortClusters"/>, as Mesh.Client's per-port
+    /// lookup), else the destination's own cluster, named with the listener's port when it has none (Istio's cluster names carry one).
+    /// </summary>
+    private string XdsClusterName(RouteConfig route, int destination, int? listenerPort)
     {
-        var config = _snapshot.Clusters[snapshotCluster];
+        if (listenerPort is { } port && route.PortClusters is { } ports)
+        {
+            foreach (var portCluster in ports)
+            {
+                if (portCluster.Destination == destination && portCluster.Port == port)
+                {
+                    return portCluster.Cluster;
+                }
+            }
+        }
+
+        var config = _snapshot.Clusters[route.Clusters[destination]];
         return XdsResourceNames.Outbound(config.Service, config.Subset, config.Port ?? listenerPort);
     }
 
@@ -451,7 +467,7 @@ internal sealed class XdsTranslator
             var weight = http.Route.Count == 1 ? 100 : http.Route[i].Weight ?? 0;
             if (weight > 0)
             {
-                destinations.Add((XdsClusterName(route.Clusters[i], port), (uint)weight));
+                destinations.Add((XdsClusterName(route, i, port), (uint)weight));
             }
 
             if (http.Route[i].Headers is not null)
@@ -462,7 +478,7 @@ internal sealed class XdsTranslator
 
         if (destinations.Count == 1 || (destinations.Count == 0 && route.Clusters.Count > 0))
         {
-            action.Cluster = destinations.Count == 1 ? destinations[0].Cluster : XdsClusterName(route.Clusters[0], port);
+            action.Cluster = destinations.Count == 1 ? destinations[0].Cluster : XdsClusterName(route, 0, port);
         }
         else
         {

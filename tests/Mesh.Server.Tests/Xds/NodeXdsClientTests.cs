@@ -265,6 +265,30 @@ public sealed class NodeXdsClientTests : IAsyncLifetime
         Assert.Contains(server.Logs.GetSnapshot(), r => r.Id.Id == ServerEventIds.Unsupported && r.Message.Contains("LEAST_REQUEST", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task NamedPorts_RatingsShape_GrpcPortTargetReachesEachInstancesGrpcPort()
+    {
+        // Bookinfo's ratings: an HTTP port (the instance's main port, 9080) and a gRPC port (grpc-ratings 9090 → a port of its own).
+        // Both backends here speak gRPC, so a call sent to the wrong port is answered, by the wrong name, and the test sees it.
+        await using var httpPort = await EchoBackend.StartAsync("ratings-main-port");
+        await using var grpcPort = await EchoBackend.StartAsync("ratings-grpc-port");
+        var config = TestMeshServer.StaticConfig(_config.Path, ("ratings", httpPort, "v1"));
+        config["Mesh:Static:Services:ratings:0:Ports:0:Name"] = "grpc-ratings";
+        config["Mesh:Static:Services:ratings:0:Ports:0:Port"] = "9090";
+        config["Mesh:Static:Services:ratings:0:Ports:0:TargetPort"] = grpcPort.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var server = await TestMeshServer.StartAsync(config);
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+
+        var grpc = await client.CallAsync("xds:///ratings:9090", count: 10);
+        var main = await client.CallAsync("xds:///ratings:9080", count: 10);
+
+        Assert.True(grpc.Count("ratings-grpc-port") == 10, $"{grpc}; node stderr: {client.Stderr}");
+        Assert.True(main.Count("ratings-main-port") == 10, main.ToString());
+        Assert.Equal(0, server.Clients.TotalNacks);
+        var cds = Assert.Single(server.Clients.GetStatus()).Types.Single(t => t.Type == "CDS");
+        Assert.Equal(["outbound|9080||ratings.default.svc.cluster.local", "outbound|9090||ratings.default.svc.cluster.local"], cds.Sent.Order(StringComparer.Ordinal));
+    }
+
     private Task<TestMeshServer> StartServerAsync(int xdsPort = 0) =>
         TestMeshServer.StartAsync(TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1"), ("echo", _v2, "v2")), xdsPort);
 
