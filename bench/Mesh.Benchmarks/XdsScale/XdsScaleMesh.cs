@@ -21,19 +21,17 @@ internal sealed class XdsScaleMesh
     public XdsScaleMesh(int services, int endpoints)
     {
         Services = services;
-        var yaml = new System.Text.StringBuilder();
         for (var s = 0; s < services; s++)
         {
-            yaml.Append(DestinationRule(s)).Append("---\n").Append(VirtualService(s, 90)).Append("---\n");
-        }
+            // One file per service, as a config directory would hold them (a file holds at most 1000 documents).
+            var parsed = MeshDocumentParser.Parse(DestinationRule(s) + "---\n" + VirtualService(s, 90), $"svc-{s}.yaml");
+            if (parsed.Errors.Count > 0)
+            {
+                throw new InvalidOperationException(string.Join(Environment.NewLine, parsed.Errors));
+            }
 
-        var parsed = MeshDocumentParser.Parse(yaml.ToString(), "xds-scale.yaml");
-        if (parsed.Errors.Count > 0)
-        {
-            throw new InvalidOperationException(string.Join(Environment.NewLine, parsed.Errors));
+            _documents.AddRange(parsed.Documents);
         }
-
-        _documents.AddRange(parsed.Documents);
         var perService = new List<ServiceInstance>[services];
         for (var s = 0; s < services; s++)
         {
