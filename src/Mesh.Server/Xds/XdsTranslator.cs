@@ -8,6 +8,7 @@ using Envoy.Config.Route.V3;
 using Envoy.Extensions.Filters.Http.Fault.V3;
 using Envoy.Extensions.Filters.Http.Router.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Envoy.Extensions.TransportSockets.Tls.V3;
 using Envoy.Type.Matcher.V3;
 using Envoy.Type.V3;
 using Google.Protobuf;
@@ -269,6 +270,7 @@ internal sealed class XdsTranslator
         ApplyLoadBalancer(cluster, config.TrafficPolicy.LoadBalancer, where);
         ApplyConnectionPool(cluster, config.TrafficPolicy.ConnectionPool, where);
         ApplyOutlierDetection(cluster, config.TrafficPolicy.OutlierDetection, where);
+        ApplyTls(cluster, config.Tls, where);
         return cluster;
     }
 
@@ -839,6 +841,51 @@ internal sealed class XdsTranslator
         {
             Note($"{where}: outlierDetection {string.Join(", ", ignored)} not implemented by gRPC clients (only success-rate and failure-percentage ejection; gRFC A50); left out of CDS, with enforcing_success_rate 0 so that no other algorithm turns on");
         }
+    }
+
+    /// <summary>
+    /// ISTIO_MUTUAL (the DestinationRule's, or auto mTLS's) as istiod's proxyless generator sends it (gRFC A29): an UpstreamTlsContext
+    /// whose certificate and roots come from the client's bootstrap certificate provider instance <c>default</c>, in the current fields
+    /// (tls_certificate_provider_instance 14, ca_certificate_provider_instance 13, which grpc-js reads) and the deprecated ones
+    /// (11, combined validation context 4: older grpc-go and grpc-java); the server's identity is checked against the expected SPIFFE IDs
+    /// (match_subject_alt_names, exact). SIMPLE and MUTUAL name files on the caller's machine, which an xDS client cannot be sent.
+    /// </summary>
+    private void ApplyTls(Cluster cluster, UpstreamTls? tls, string where)
+    {
+        if (tls is null)
+        {
+            return;
+        }
+
+        if (tls.Mode != ClientTlsSettings.IstioMutual)
+        {
+            Note($"{where}: tls mode {tls.Mode} is not sent to gRPC clients (only ISTIO_MUTUAL, whose certificates come from the client's bootstrap certificate_providers, as istiod's proxyless generator does); the cluster is sent without TLS");
+            return;
+        }
+
+        var validation = new CertificateValidationContext
+        {
+            CaCertificateProviderInstance = new CertificateProviderPluginInstance { InstanceName = XdsTypes.CertificateProviderInstance, CertificateName = XdsTypes.RootCertificateName },
+        };
+        foreach (var san in tls.SubjectAltNames)
+        {
+            validation.MatchSubjectAltNames.Add(new StringMatcher { Exact = san });
+        }
+
+        var context = new UpstreamTlsContext
+        {
+            CommonTlsContext = new CommonTlsContext
+            {
+                TlsCertificateProviderInstance = new CertificateProviderPluginInstance { InstanceName = XdsTypes.CertificateProviderInstance, CertificateName = XdsTypes.WorkloadCertificateName },
+                TlsCertificateCertificateProviderInstance = new CommonTlsContext.Types.CertificateProviderInstance { InstanceName = XdsTypes.CertificateProviderInstance, CertificateName = XdsTypes.WorkloadCertificateName },
+                CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext
+                {
+                    DefaultValidationContext = validation,
+                    ValidationContextCertificateProviderInstance = new CommonTlsContext.Types.CertificateProviderInstance { InstanceName = XdsTypes.CertificateProviderInstance, CertificateName = XdsTypes.RootCertificateName },
+                },
+            },
+        };
+        cluster.TransportSocket = new TransportSocket { Name = XdsTypes.TlsTransportSocket, TypedConfig = Any.Pack(context) };
     }
 
     private void Note(string note)

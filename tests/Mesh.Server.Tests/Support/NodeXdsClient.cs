@@ -23,7 +23,8 @@ internal sealed class NodeXdsClient : IAsyncDisposable
     }
 
     /// <summary>Starts the client with a bootstrap naming the server at <paramref name="xdsPort"/> and a node in <paramref name="namespace"/> with <paramref name="labels"/>, as istio-agent writes it.</summary>
-    public static async Task<NodeXdsClient> StartAsync(int xdsPort, string @namespace = "default", IReadOnlyDictionary<string, string>? labels = null, string nodeId = "sidecar~127.0.0.1~client-1.default~default.svc.cluster.local")
+    /// <param name="certificateProviders">The bootstrap's <c>certificate_providers</c> (gRFC A29), or null for none.</param>
+    public static async Task<NodeXdsClient> StartAsync(int xdsPort, string @namespace = "default", IReadOnlyDictionary<string, string>? labels = null, string nodeId = "sidecar~127.0.0.1~client-1.default~default.svc.cluster.local", JsonObject? certificateProviders = null)
     {
         if (!Directory.Exists(Path.Combine(RepoPaths.XdsNode, "node_modules", "@grpc", "grpc-js-xds")))
         {
@@ -51,6 +52,11 @@ internal sealed class NodeXdsClient : IAsyncDisposable
                 },
             },
         };
+        if (certificateProviders is not null)
+        {
+            json["certificate_providers"] = certificateProviders;
+        }
+
         await File.WriteAllTextAsync(bootstrap, json.ToJsonString());
 
         var start = new ProcessStartInfo("node", "client.js")

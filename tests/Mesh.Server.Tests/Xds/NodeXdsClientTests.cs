@@ -1,3 +1,4 @@
+using Mesh.Security;
 using Mesh.Server.Tests.Support;
 
 namespace Mesh.Server.Tests.Xds;
@@ -287,6 +288,55 @@ public sealed class NodeXdsClientTests : IAsyncLifetime
         Assert.Equal(0, server.Clients.TotalNacks);
         var cds = Assert.Single(server.Clients.GetStatus()).Types.Single(t => t.Type == "CDS");
         Assert.Equal(["outbound|9080||ratings.default.svc.cluster.local", "outbound|9090||ratings.default.svc.cluster.local"], cds.Sent.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AutoMtls_IstioMutualCluster_AckedWithBootstrapCertificateProviders_NackedWithout()
+    {
+        // Instances that accept mTLS: auto mTLS makes every cluster ISTIO_MUTUAL, sent as an UpstreamTlsContext naming the
+        // bootstrap's certificate provider instance "default" (istio-agent's file_watcher over the workload's PEM files).
+        var config = TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1"), ("echo", _v2, "v2"));
+        config["Mesh:Static:Services:echo:0:Labels:security.istio.io/tlsMode"] = "istio";
+        config["Mesh:Static:Services:echo:1:Labels:security.istio.io/tlsMode"] = "istio";
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        var ca = LocalCa.Open(Path.Combine(_config.Path, "ca"), TimeProvider.System);
+        using var leaf = ca.IssueLeaf(SpiffeId.Parse("spiffe://cluster.local/ns/default/sa/client"), TimeSpan.FromHours(1), TimeProvider.System);
+        var files = Path.Combine(_config.Path, "certs");
+        Directory.CreateDirectory(files);
+        await File.WriteAllTextAsync(Path.Combine(files, "cert-chain.pem"), leaf.ExportCertificatePem(), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(files, "key.pem"), System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(leaf)!.ExportPkcs8PrivateKeyPem(), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(files, "root-cert.pem"), string.Concat(ca.RootCollection().Select(r => r.ExportCertificatePem() + "\n")), TestContext.Current.CancellationToken);
+        await using var server = await TestMeshServer.StartAsync(config);
+
+        var providers = new System.Text.Json.Nodes.JsonObject
+        {
+            ["default"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["plugin_name"] = "file_watcher",
+                ["config"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["certificate_file"] = Path.Combine(files, "cert-chain.pem"),
+                    ["private_key_file"] = Path.Combine(files, "key.pem"),
+                    ["ca_certificate_file"] = Path.Combine(files, "root-cert.pem"),
+                    ["refresh_interval"] = "900s",
+                },
+            },
+        };
+        await using (var withProviders = await NodeXdsClient.StartAsync(server.XdsPort, certificateProviders: providers))
+        {
+            // The client's channel credentials are insecure, so it ignores the TLS it accepted (gRFC A29) and calls in plaintext.
+            var result = await withProviders.CallAsync(Target, count: 5);
+            Assert.True(result.Count("v1") == 5, $"{result}; node stderr: {withProviders.Stderr}");
+            Assert.Equal(0, server.Clients.TotalNacks);
+            var cds = Assert.Single(server.Clients.GetStatus()).Types.Single(t => t.Type == "CDS");
+            Assert.True(cds.SentVersion is not null && cds.AckedVersion == cds.SentVersion, $"CDS sent {cds.SentVersion}, ACKed {cds.AckedVersion}");
+        }
+
+        await using var without = await NodeXdsClient.StartAsync(server.XdsPort, nodeId: "sidecar~127.0.0.1~client-2.default~default.svc.cluster.local");
+        _ = await without.CallAsync(Target, deadlineMs: 500);
+        await Wait.UntilAsync(() => server.Clients.TotalNacks > 0, "the client without certificate_providers to NACK the ISTIO_MUTUAL cluster");
+        var nack = server.Clients.GetStatus().Single(c => c.NodeId.Contains("client-2", StringComparison.Ordinal)).Types.Single(t => t.Type == "CDS").LastNack;
+        Assert.Contains("instance_name: default", nack!.Message, StringComparison.Ordinal);
     }
 
     private Task<TestMeshServer> StartServerAsync(int xdsPort = 0) =>

@@ -528,6 +528,37 @@ public sealed class XdsTranslatorTests
         Assert.Equal(["10.0.0.1:7001"], Endpoints(translator.ClusterLoadAssignment(http)!));
     }
 
+    [Fact]
+    public void Cluster_AutoMtls_IstioMutualAsIstiodSendsIt_CertificateProvidersAndSpiffeSans()
+    {
+        var instances = new[] { Instance("10.0.0.1", 8080, "v1"), Instance("10.0.0.2", 8080, "v2") }
+            .Select(i => i with { Labels = new Dictionary<string, string>(i.Labels) { ["security.istio.io/tlsMode"] = "istio" }, ServiceAccount = "echo-sa" });
+        var translator = Translate(Subsets, instances);
+
+        var cluster = translator.Cluster("outbound|50051||echo.default.svc.cluster.local")!;
+
+        Assert.Equal("envoy.transport_sockets.tls", cluster.TransportSocket.Name);
+        var context = cluster.TransportSocket.TypedConfig.Unpack<Envoy.Extensions.TransportSockets.Tls.V3.UpstreamTlsContext>().CommonTlsContext;
+        Assert.Equal(new Envoy.Extensions.TransportSockets.Tls.V3.CertificateProviderPluginInstance { InstanceName = "default", CertificateName = "default" }, context.TlsCertificateProviderInstance);
+        Assert.Equal("default", context.TlsCertificateCertificateProviderInstance.InstanceName);
+        var validation = context.CombinedValidationContext.DefaultValidationContext;
+        Assert.Equal(new Envoy.Extensions.TransportSockets.Tls.V3.CertificateProviderPluginInstance { InstanceName = "default", CertificateName = "ROOTCA" }, validation.CaCertificateProviderInstance);
+        Assert.Equal("ROOTCA", context.CombinedValidationContext.ValidationContextCertificateProviderInstance.CertificateName);
+        Assert.Equal([new StringMatcher { Exact = "spiffe://cluster.local/ns/default/sa/echo-sa" }], validation.MatchSubjectAltNames);
+    }
+
+    [Fact]
+    public void Cluster_SimpleTls_NotSent_Reported()
+    {
+        var translator = Translate(Subsets.Replace("  host: echo\n", "  host: echo\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n", StringComparison.Ordinal));
+
+        var cluster = translator.Cluster("outbound|50051||echo.default.svc.cluster.local")!;
+
+        Assert.Null(cluster.TransportSocket);
+        Assert.Contains(translator.Notes, n => n.Contains("tls mode SIMPLE is not sent", StringComparison.Ordinal));
+        Assert.Null(Translate(Subsets).Cluster("outbound|50051||echo.default.svc.cluster.local")!.TransportSocket); // plaintext stays plaintext
+    }
+
     private static ServiceInstance[] RatingsInstances()
     {
         var ratings = new ServiceKey("ratings", "default");
