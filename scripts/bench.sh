@@ -10,12 +10,20 @@
 #   scripts/bench.sh loopback --modes grpc-direct,grpc-mesh
 #                                    the same for a unary gRPC call (AddGrpcClient, and .AddMesh() on it;
 #                                    about 2 minutes)
+#   scripts/bench.sh xds-scale [opts] Mesh.Server at scale: 1000 services, 10,000 endpoints, 1000 ADS clients (about 1 minute;
+#                                    --services 100 --endpoints 1000 --clients 100 --rounds 6 for a run of a few seconds)
 #
 # The short job is 1 launch, 5 warmup and 15 measured iterations: ShortRun with more iterations,
 # to keep the run to a few minutes on a 2-core machine while the error column stays readable.
 # Results land in BenchmarkDotNet.Artifacts/results (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [[ "${1:-}" == "xds-scale" ]]; then
+  shift
+  dotnet build -c Release bench/Mesh.Benchmarks -v quiet -nologo
+  exec dotnet bench/Mesh.Benchmarks/bin/Release/net10.0/Mesh.Benchmarks.dll xds-scale "$@"
+fi
 
 if [[ "${1:-}" == "loopback" ]]; then
   shift

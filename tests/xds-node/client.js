@@ -3,14 +3,20 @@
 //   {"id":1,"target":"xds:///echo:50051","count":20,"metadata":{"end-user":"jason"},"deadlineMs":2000}
 //   -> {"id":1,"backends":{"v1":20},"errors":{}}
 // Channels are kept per target for the process's life, so xDS updates reach the same client.
-// The bootstrap comes from GRPC_XDS_BOOTSTRAP; the echo proto from ECHO_PROTO.
+// The bootstrap comes from GRPC_XDS_BOOTSTRAP; the echo proto from ECHO_PROTO; XDS_CREDENTIALS=1 turns on xDS credentials.
 'use strict';
 
 const path = require('path');
 const readline = require('readline');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
-require('@grpc/grpc-js-xds').register();
+const xds = require('@grpc/grpc-js-xds');
+xds.register();
+
+// XDS_CREDENTIALS=1: xDS channel credentials (gRFC A29), so the TLS a cluster carries is used; plaintext where it carries none.
+const credentials = process.env.XDS_CREDENTIALS === '1'
+  ? new xds.XdsChannelCredentials(grpc.credentials.createInsecure())
+  : grpc.credentials.createInsecure();
 
 const protoPath = process.env.ECHO_PROTO || path.join(__dirname, '..', 'Mesh.Server.Tests', 'Protos', 'echo.proto');
 const definition = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, { keepCase: false }));
@@ -20,7 +26,7 @@ const clients = new Map();
 function clientFor(target) {
   let client = clients.get(target);
   if (!client) {
-    client = new Echo(target, grpc.credentials.createInsecure());
+    client = new Echo(target, credentials);
     clients.set(target, client);
   }
   return client;

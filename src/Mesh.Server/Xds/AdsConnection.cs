@@ -176,19 +176,27 @@ internal sealed partial class AdsConnection
 
     private async Task PushAsync(IServerStreamWriter<DiscoveryResponse> responses)
     {
+        var view = _store.Current.ViewFor(_identity);
         foreach (var type in XdsTypes.PushOrder)
         {
             if (_types.TryGetValue(type, out var state) && state.SentNonce is not null)
             {
-                await RespondAsync(state, responses, force: false).ConfigureAwait(false);
+                await RespondAsync(state, responses, force: false, view).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task RespondAsync(XdsTypeState state, IServerStreamWriter<DiscoveryResponse> responses, bool force)
+    private async Task RespondAsync(XdsTypeState state, IServerStreamWriter<DiscoveryResponse> responses, bool force, XdsView? view = null)
     {
-        var view = _store.Current.ViewFor(_identity);
+        view ??= _store.Current.ViewFor(_identity);
         var resources = state.Names.Order(StringComparer.Ordinal).Select(n => view.Get(state.TypeUrl, n)).OfType<XdsResource>().ToArray();
+
+        // A push after a change elsewhere: the view reused every resource this client holds, so nothing to hash or send.
+        if (!force && resources.AsSpan().SequenceEqual(state.SentResources, ReferenceEqualityComparer.Instance))
+        {
+            return;
+        }
+
         var version = XdsVersion.Of(resources);
         if (version == state.NackedVersion)
         {
@@ -213,6 +221,7 @@ internal sealed partial class AdsConnection
         state.SentVersion = version;
         state.SentNonce = response.Nonce;
         state.SentNames = [.. resources.Select(r => r.Name)];
+        state.SentResources = resources;
         await responses.WriteAsync(response).ConfigureAwait(false);
         _metrics.Responses.Add(1, new KeyValuePair<string, object?>("type", XdsTypes.ShortName(state.TypeUrl)));
     }

@@ -15,6 +15,7 @@ internal sealed class XdsGeneration
     private readonly ConcurrentDictionary<string, Lazy<XdsView>> _views = new(StringComparer.Ordinal);
     private readonly Action<MeshIdentity, Exception> _compileFailed;
     private readonly Action<IReadOnlyList<string>> _notesFound;
+    private readonly string[] _sourceLabelKeys;
     private XdsGeneration? _previous;
 
     public XdsGeneration(
@@ -33,6 +34,12 @@ internal sealed class XdsGeneration
         _previous = previous;
         _compileFailed = compileFailed;
         _notesFound = notesFound;
+        _sourceLabelKeys = [.. state.Documents.OfType<VirtualService>()
+            .SelectMany(v => v.Spec.Http)
+            .SelectMany(r => r.Match)
+            .SelectMany(m => m.SourceLabels.Keys)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
     }
 
     /// <summary>Gets the generation's number: 1 for the first state served, one more per applied update (logs and the admin API; never an xDS version).</summary>
@@ -50,9 +57,39 @@ internal sealed class XdsGeneration
     /// <summary>Gets the unsupported features of every view built so far.</summary>
     public IReadOnlyList<string> Notes => [.. _views.Values.Where(v => v.IsValueCreated).SelectMany(v => v.Value.Notes).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
-    /// <summary>Gets the view of a caller; a caller whose compile fails keeps the view of the previous generation (the last good config).</summary>
-    public XdsView ViewFor(MeshIdentity identity) =>
-        _views.GetOrAdd(XdsNodeIdentity.KeyOf(identity), _ => new Lazy<XdsView>(() => Build(identity))).Value;
+    /// <summary>
+    /// Gets the view of a caller; a caller whose compile fails keeps the view of the previous generation (the last good config).
+    /// Callers share a view when they agree on what compilation reads of them (<see cref="Project"/>), so a thousand callers
+    /// of one namespace compile once per generation unless a VirtualService's sourceLabels tells them apart.
+    /// </summary>
+    public XdsView ViewFor(MeshIdentity identity)
+    {
+        var projected = Project(identity);
+        return _views.GetOrAdd(XdsNodeIdentity.KeyOf(projected), static (_, arg) => new Lazy<XdsView>(() => arg.Generation.Build(arg.Projected)), (Generation: this, Projected: projected)).Value;
+    }
+
+    /// <summary>
+    /// The part of a caller's identity that the routes and clusters served over xDS depend on: its namespace (short names,
+    /// exportTo, sourceNamespace), its trust domain (expected SPIFFE IDs), and those of its labels that some VirtualService's
+    /// <c>sourceLabels</c> names. The view's snapshot is compiled for this identity, so its AuthorizationPolicies are not the caller's
+    /// (xDS serves none to clients).
+    /// </summary>
+    public MeshIdentity Project(MeshIdentity identity)
+    {
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in _sourceLabelKeys)
+        {
+            if (identity.Labels.TryGetValue(key, out var value))
+            {
+                labels[key] = value;
+            }
+        }
+
+        return new MeshIdentity("", identity.Namespace, labels, "127.0.0.1", identity.TrustDomain);
+    }
+
+    /// <summary>Gets the view of a projected identity's key if it was built (a new generation reuses its unchanged resources); never builds one.</summary>
+    private XdsView? Existing(string key) => _views.TryGetValue(key, out var view) && view.IsValueCreated ? view.Value : null;
 
     /// <summary>Forgets the previous generation once this one is in force and its default view compiled.</summary>
     public void ReleasePrevious() => _previous = null;
@@ -60,8 +97,9 @@ internal sealed class XdsGeneration
     /// <summary>Compiles the server's own view; throws <see cref="MeshConfigException"/> when the state is not valid.</summary>
     public XdsView CompileDefault()
     {
-        var view = new XdsView(Compile(DefaultIdentity), Resolved);
-        _views[XdsNodeIdentity.KeyOf(DefaultIdentity)] = new Lazy<XdsView>(view);
+        var identity = Project(DefaultIdentity);
+        var view = new XdsView(Compile(identity), Resolved, _previous?.Existing(XdsNodeIdentity.KeyOf(identity)));
+        _views[XdsNodeIdentity.KeyOf(identity)] = new Lazy<XdsView>(view);
         _notesFound(view.TranslateAll());
         return view;
     }
@@ -81,7 +119,7 @@ internal sealed class XdsGeneration
         XdsView view;
         try
         {
-            view = new XdsView(Compile(identity), Resolved);
+            view = new XdsView(Compile(identity), Resolved, _previous?.Existing(XdsNodeIdentity.KeyOf(identity)));
         }
         catch (MeshConfigException ex)
         {

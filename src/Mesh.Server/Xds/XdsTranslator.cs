@@ -8,6 +8,7 @@ using Envoy.Config.Route.V3;
 using Envoy.Extensions.Filters.Http.Fault.V3;
 using Envoy.Extensions.Filters.Http.Router.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Envoy.Extensions.TransportSockets.Tls.V3;
 using Envoy.Type.Matcher.V3;
 using Envoy.Type.V3;
 using Google.Protobuf;
@@ -44,6 +45,10 @@ internal sealed class XdsTranslator
     /// <summary>Istio's default retry policy (no <c>retries</c>) as a gRPC client reads it: 2 retries on UNAVAILABLE and CANCELLED.</summary>
     private const string DefaultRetryOn = "unavailable,cancelled";
 
+    /// <summary>The notes of the resource being built on this thread (<see cref="BuildWithNotes"/>), so that a resource reused by a later view brings its notes along.</summary>
+    [ThreadStatic]
+    private static List<string>? _capture;
+
     private readonly MeshSnapshot _snapshot;
     private readonly IReadOnlyDictionary<string, IReadOnlyList<string>> _resolved;
     private readonly SortedSet<string> _notes = new(StringComparer.Ordinal);
@@ -71,21 +76,106 @@ internal sealed class XdsTranslator
         }
     }
 
-    /// <summary>Translates every virtual host and cluster once, so that <see cref="Notes"/> reports everything the snapshot holds.</summary>
-    public IReadOnlyList<string> TranslateAll()
+    /// <summary>Builds the resource of a type by name, or null when no such resource exists, with the notes its translation made.</summary>
+    public (IMessage? Message, IReadOnlyList<string> Notes) BuildWithNotes(string typeUrl, string name)
     {
-        foreach (var host in _snapshot.VirtualHosts.Keys.OrderBy(k => k.Fqdn, StringComparer.Ordinal))
+        var outer = _capture;
+        var notes = new List<string>();
+        _capture = notes;
+        try
         {
-            _ = RouteConfiguration(XdsResourceNames.Outbound(host, null, null));
+            return (Build(typeUrl, name), notes);
+        }
+        finally
+        {
+            _capture = outer;
+        }
+    }
+
+    /// <summary>Records the notes of a resource translated by an earlier translator and reused (see <see cref="SameInputs"/>).</summary>
+    public void AddNotes(IReadOnlyList<string> notes)
+    {
+        foreach (var note in notes)
+        {
+            Note(note);
+        }
+    }
+
+    /// <summary>
+    /// Whether the resource <paramref name="name"/> of <paramref name="typeUrl"/> translates from the same parts of this snapshot as
+    /// of <paramref name="previous"/>'s, so that the earlier resource (bytes, hash and notes) can be served as is. Reads what the
+    /// translation reads, nothing more: a listener the existence of its service; routes the virtual host and the names and load
+    /// balancer of the clusters they send to; a cluster its settings but not its endpoints; an assignment its endpoints and their addresses.
+    /// Callers compare translators of one caller identity (same namespace and trust domain).
+    /// </summary>
+    public bool SameInputs(XdsTranslator previous, string typeUrl, string name)
+    {
+        var before = previous._snapshot;
+        var ns = _snapshot.Identity.Namespace;
+        if (before.Identity.Namespace != ns || before.Identity.TrustDomain != _snapshot.Identity.TrustDomain)
+        {
+            return false;
         }
 
-        foreach (var cluster in _snapshot.Clusters.Keys.Order(StringComparer.Ordinal))
+        switch (typeUrl)
         {
-            _ = Cluster(cluster);
-            _ = ClusterLoadAssignment(cluster);
-        }
+            case XdsTypes.Listener:
+                return !XdsResourceNames.TryParseListener(name, ns, out var service, out _) ||
+                       before.VirtualHosts.ContainsKey(service) == _snapshot.VirtualHosts.ContainsKey(service);
+            case XdsTypes.RouteConfiguration:
+                if (!XdsResourceNames.TryParseOutbound(name, ns, out var routed, out var subset, out _) || subset is not null)
+                {
+                    return true;
+                }
 
-        return Notes;
+                var found = _snapshot.VirtualHosts.TryGetValue(routed, out var host);
+                if (found != before.VirtualHosts.TryGetValue(routed, out var hostBefore) || !Equals(host, hostBefore))
+                {
+                    return false;
+                }
+
+                return host is null || host.Routes.All(r =>
+                    r.Clusters.All(c => SameRouteTarget(before, c)) &&
+                    (r.PortClusters is null || r.PortClusters.All(p => SameRouteTarget(before, p.Cluster))));
+            case XdsTypes.Cluster:
+                return SameCluster(previous, name);
+            case XdsTypes.ClusterLoadAssignment:
+                return SameEndpoints(previous, name);
+            default:
+                return false;
+        }
+    }
+
+    private bool SameCluster(XdsTranslator previous, string name)
+    {
+        var (now, then) = (FindCluster(name), previous.FindCluster(name));
+        return now is null || then is null
+            ? now is null && then is null
+            : now.Name == then.Name && now.Service == then.Service && now.Subset == then.Subset && now.Port == then.Port &&
+              now.IsCold == then.IsCold && Equals(now.TrafficPolicy, then.TrafficPolicy) && Equals(now.Tls, then.Tls);
+    }
+
+    private bool SameEndpoints(XdsTranslator previous, string name)
+    {
+        var (now, then) = (FindCluster(name), previous.FindCluster(name));
+        return now is null || then is null
+            ? now is null && then is null
+            : now.Name == then.Name && Equals(now.Endpoints, then.Endpoints) &&
+              now.Endpoints.All(e => IPAddress.TryParse(e.Address, out _) || SameResolution(previous, e.Address));
+    }
+
+    private bool SameRouteTarget(MeshSnapshot before, string cluster)
+    {
+        var now = _snapshot.Clusters[cluster];
+        return before.Clusters.TryGetValue(cluster, out var then) &&
+               now.Service == then.Service && now.Subset == then.Subset && now.Port == then.Port &&
+               Equals(now.TrafficPolicy.LoadBalancer, then.TrafficPolicy.LoadBalancer);
+    }
+
+    private bool SameResolution(XdsTranslator previous, string host)
+    {
+        var found = _resolved.TryGetValue(host, out var now);
+        return found == previous._resolved.TryGetValue(host, out var then) && (!found || now!.SequenceEqual(then!, StringComparer.Ordinal));
     }
 
     /// <summary>Builds the resource of a type by name, or null when no such resource exists.</summary>
@@ -180,6 +270,7 @@ internal sealed class XdsTranslator
         ApplyLoadBalancer(cluster, config.TrafficPolicy.LoadBalancer, where);
         ApplyConnectionPool(cluster, config.TrafficPolicy.ConnectionPool, where);
         ApplyOutlierDetection(cluster, config.TrafficPolicy.OutlierDetection, where);
+        ApplyTls(cluster, config.Tls, where);
         return cluster;
     }
 
@@ -259,9 +350,25 @@ internal sealed class XdsTranslator
             : null;
     }
 
-    private string XdsClusterName(string snapshotCluster, int? listenerPort)
+    /// <summary>
+    /// The xDS cluster of a route's destination for a listener's port: the snapshot's cluster of that named service port when the
+    /// destination names no port and its service names this one (<see cref="RouteConfig.PortClusters"/>, as Mesh.Client's per-port
+    /// lookup), else the destination's own cluster, named with the listener's port when it has none (Istio's cluster names carry one).
+    /// </summary>
+    private string XdsClusterName(RouteConfig route, int destination, int? listenerPort)
     {
-        var config = _snapshot.Clusters[snapshotCluster];
+        if (listenerPort is { } port && route.PortClusters is { } ports)
+        {
+            foreach (var portCluster in ports)
+            {
+                if (portCluster.Destination == destination && portCluster.Port == port)
+                {
+                    return portCluster.Cluster;
+                }
+            }
+        }
+
+        var config = _snapshot.Clusters[route.Clusters[destination]];
         return XdsResourceNames.Outbound(config.Service, config.Subset, config.Port ?? listenerPort);
     }
 
@@ -451,7 +558,7 @@ internal sealed class XdsTranslator
             var weight = http.Route.Count == 1 ? 100 : http.Route[i].Weight ?? 0;
             if (weight > 0)
             {
-                destinations.Add((XdsClusterName(route.Clusters[i], port), (uint)weight));
+                destinations.Add((XdsClusterName(route, i, port), (uint)weight));
             }
 
             if (http.Route[i].Headers is not null)
@@ -462,7 +569,7 @@ internal sealed class XdsTranslator
 
         if (destinations.Count == 1 || (destinations.Count == 0 && route.Clusters.Count > 0))
         {
-            action.Cluster = destinations.Count == 1 ? destinations[0].Cluster : XdsClusterName(route.Clusters[0], port);
+            action.Cluster = destinations.Count == 1 ? destinations[0].Cluster : XdsClusterName(route, 0, port);
         }
         else
         {
@@ -736,8 +843,54 @@ internal sealed class XdsTranslator
         }
     }
 
+    /// <summary>
+    /// ISTIO_MUTUAL (the DestinationRule's, or auto mTLS's) as istiod's proxyless generator sends it (gRFC A29): an UpstreamTlsContext
+    /// whose certificate and roots come from the client's bootstrap certificate provider instance <c>default</c>, in the current fields
+    /// (tls_certificate_provider_instance 14, ca_certificate_provider_instance 13, which grpc-js reads) and the deprecated ones
+    /// (11, combined validation context 4: older grpc-go and grpc-java); the server's identity is checked against the expected SPIFFE IDs
+    /// (match_subject_alt_names, exact). SIMPLE and MUTUAL name files on the caller's machine, which an xDS client cannot be sent.
+    /// </summary>
+    private void ApplyTls(Cluster cluster, UpstreamTls? tls, string where)
+    {
+        if (tls is null)
+        {
+            return;
+        }
+
+        if (tls.Mode != ClientTlsSettings.IstioMutual)
+        {
+            Note($"{where}: tls mode {tls.Mode} is not sent to gRPC clients (only ISTIO_MUTUAL, whose certificates come from the client's bootstrap certificate_providers, as istiod's proxyless generator does); the cluster is sent without TLS");
+            return;
+        }
+
+        var validation = new CertificateValidationContext
+        {
+            CaCertificateProviderInstance = new CertificateProviderPluginInstance { InstanceName = XdsTypes.CertificateProviderInstance, CertificateName = XdsTypes.RootCertificateName },
+        };
+        foreach (var san in tls.SubjectAltNames)
+        {
+            validation.MatchSubjectAltNames.Add(new StringMatcher { Exact = san });
+        }
+
+        var context = new UpstreamTlsContext
+        {
+            CommonTlsContext = new CommonTlsContext
+            {
+                TlsCertificateProviderInstance = new CertificateProviderPluginInstance { InstanceName = XdsTypes.CertificateProviderInstance, CertificateName = XdsTypes.WorkloadCertificateName },
+                TlsCertificateCertificateProviderInstance = new CommonTlsContext.Types.CertificateProviderInstance { InstanceName = XdsTypes.CertificateProviderInstance, CertificateName = XdsTypes.WorkloadCertificateName },
+                CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext
+                {
+                    DefaultValidationContext = validation,
+                    ValidationContextCertificateProviderInstance = new CommonTlsContext.Types.CertificateProviderInstance { InstanceName = XdsTypes.CertificateProviderInstance, CertificateName = XdsTypes.RootCertificateName },
+                },
+            },
+        };
+        cluster.TransportSocket = new TransportSocket { Name = XdsTypes.TlsTransportSocket, TypedConfig = Any.Pack(context) };
+    }
+
     private void Note(string note)
     {
+        _capture?.Add(note);
         lock (_gate)
         {
             _notes.Add(note);

@@ -15,6 +15,9 @@ internal sealed class XdsTypeState(string typeUrl)
     /// <summary>Gets or sets the resource names of the last response, to report what the client holds.</summary>
     public IReadOnlyList<string> SentNames { get; set; } = [];
 
+    /// <summary>Gets or sets the resources of the last response (a push whose resources are these same objects sends nothing).</summary>
+    public XdsResource[] SentResources { get; set; } = [];
+
     /// <summary>Gets or sets the version the client last accepted (its <c>version_info</c>).</summary>
     public string? AckedVersion { get; set; }
 

@@ -14,6 +14,18 @@ internal static class XdsTypes
     public const string FaultFilter = "envoy.filters.http.fault";
     public const string RouterFilter = "envoy.filters.http.router";
 
+    /// <summary>The transport socket name gRPC clients require for TLS (gRFC A29).</summary>
+    public const string TlsTransportSocket = "envoy.transport_sockets.tls";
+
+    /// <summary>The certificate provider instance of the client's bootstrap that holds its certificate and the mesh's roots, as istio-agent names it.</summary>
+    public const string CertificateProviderInstance = "default";
+
+    /// <summary>The certificate name istiod asks the <see cref="CertificateProviderInstance"/> for: the workload's own certificate.</summary>
+    public const string WorkloadCertificateName = "default";
+
+    /// <summary>The certificate name istiod asks the <see cref="CertificateProviderInstance"/> for: the root certificates.</summary>
+    public const string RootCertificateName = "ROOTCA";
+
     public static IReadOnlyList<string> PushOrder { get; } = [Cluster, ClusterLoadAssignment, Listener, RouteConfiguration];
 
     public static bool IsKnown(string typeUrl) => typeUrl is Listener or RouteConfiguration or Cluster or ClusterLoadAssignment;

@@ -1,9 +1,11 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Mesh.Server.Tests.Echo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -30,7 +32,10 @@ internal sealed class EchoBackend : IAsyncDisposable
     /// <summary>Gets the calls this backend answered so far.</summary>
     public int Calls => _counter.Value;
 
-    public static async Task<EchoBackend> StartAsync(string name)
+    /// <param name="name">The name it answers with.</param>
+    /// <param name="tls">Serve mTLS with this certificate, requiring a client certificate that <paramref name="roots"/> issued; null for plaintext.</param>
+    /// <param name="roots">The roots a client certificate must chain to.</param>
+    public static async Task<EchoBackend> StartAsync(string name, X509Certificate2? tls = null, X509Certificate2Collection? roots = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -38,6 +43,22 @@ internal sealed class EchoBackend : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o =>
         {
             o.Protocols = HttpProtocols.Http2;
+            if (tls is not null)
+            {
+                o.UseHttps(tls, https =>
+                {
+                    https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                    https.ClientCertificateValidation = (certificate, _, _) =>
+                    {
+                        using var chain = new X509Chain();
+                        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                        chain.ChainPolicy.CustomTrustStore.AddRange(roots!);
+                        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                        return chain.Build(certificate);
+                    };
+                });
+            }
+
             listen = o;
         }));
         var counter = new Counter();

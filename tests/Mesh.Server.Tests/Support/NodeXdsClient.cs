@@ -23,7 +23,9 @@ internal sealed class NodeXdsClient : IAsyncDisposable
     }
 
     /// <summary>Starts the client with a bootstrap naming the server at <paramref name="xdsPort"/> and a node in <paramref name="namespace"/> with <paramref name="labels"/>, as istio-agent writes it.</summary>
-    public static async Task<NodeXdsClient> StartAsync(int xdsPort, string @namespace = "default", IReadOnlyDictionary<string, string>? labels = null, string nodeId = "sidecar~127.0.0.1~client-1.default~default.svc.cluster.local")
+    /// <param name="certificateProviders">The bootstrap's <c>certificate_providers</c> (gRFC A29), or null for none.</param>
+    /// <param name="xdsCredentials">Whether the client's channels use xDS credentials (the TLS of a cluster is used), rather than insecure ones.</param>
+    public static async Task<NodeXdsClient> StartAsync(int xdsPort, string @namespace = "default", IReadOnlyDictionary<string, string>? labels = null, string nodeId = "sidecar~127.0.0.1~client-1.default~default.svc.cluster.local", JsonObject? certificateProviders = null, bool xdsCredentials = false)
     {
         if (!Directory.Exists(Path.Combine(RepoPaths.XdsNode, "node_modules", "@grpc", "grpc-js-xds")))
         {
@@ -51,6 +53,11 @@ internal sealed class NodeXdsClient : IAsyncDisposable
                 },
             },
         };
+        if (certificateProviders is not null)
+        {
+            json["certificate_providers"] = certificateProviders;
+        }
+
         await File.WriteAllTextAsync(bootstrap, json.ToJsonString());
 
         var start = new ProcessStartInfo("node", "client.js")
@@ -63,6 +70,7 @@ internal sealed class NodeXdsClient : IAsyncDisposable
         };
         start.Environment["GRPC_XDS_BOOTSTRAP"] = bootstrap;
         start.Environment["ECHO_PROTO"] = RepoPaths.EchoProto;
+        start.Environment["XDS_CREDENTIALS"] = xdsCredentials ? "1" : "0";
         var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
         var client = new NodeXdsClient(process, bootstrap);
         process.ErrorDataReceived += (_, e) =>

@@ -1,3 +1,4 @@
+using Mesh.Security;
 using Mesh.Server.Tests.Support;
 
 namespace Mesh.Server.Tests.Xds;
@@ -263,6 +264,109 @@ public sealed class NodeXdsClientTests : IAsyncLifetime
         Assert.Contains(unsupported, n => n.Contains("perTryTimeout", StringComparison.Ordinal));
         Assert.Contains(unsupported, n => n.Contains("'5xx'", StringComparison.Ordinal));
         Assert.Contains(server.Logs.GetSnapshot(), r => r.Id.Id == ServerEventIds.Unsupported && r.Message.Contains("LEAST_REQUEST", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NamedPorts_RatingsShape_GrpcPortTargetReachesEachInstancesGrpcPort()
+    {
+        // Bookinfo's ratings: an HTTP port (the instance's main port, 9080) and a gRPC port (grpc-ratings 9090 → a port of its own).
+        // Both backends here speak gRPC, so a call sent to the wrong port is answered, by the wrong name, and the test sees it.
+        await using var httpPort = await EchoBackend.StartAsync("ratings-main-port");
+        await using var grpcPort = await EchoBackend.StartAsync("ratings-grpc-port");
+        var config = TestMeshServer.StaticConfig(_config.Path, ("ratings", httpPort, "v1"));
+        config["Mesh:Static:Services:ratings:0:Ports:0:Name"] = "grpc-ratings";
+        config["Mesh:Static:Services:ratings:0:Ports:0:Port"] = "9090";
+        config["Mesh:Static:Services:ratings:0:Ports:0:TargetPort"] = grpcPort.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var server = await TestMeshServer.StartAsync(config);
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort);
+
+        var grpc = await client.CallAsync("xds:///ratings:9090", count: 10);
+        var main = await client.CallAsync("xds:///ratings:9080", count: 10);
+
+        Assert.True(grpc.Count("ratings-grpc-port") == 10, $"{grpc}; node stderr: {client.Stderr}");
+        Assert.True(main.Count("ratings-main-port") == 10, main.ToString());
+        Assert.Equal(0, server.Clients.TotalNacks);
+        var cds = Assert.Single(server.Clients.GetStatus()).Types.Single(t => t.Type == "CDS");
+        Assert.Equal(["outbound|9080||ratings.default.svc.cluster.local", "outbound|9090||ratings.default.svc.cluster.local"], cds.Sent.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AutoMtls_IstioMutualCluster_AckedWithBootstrapCertificateProviders_NackedWithout()
+    {
+        // Instances that accept mTLS: auto mTLS makes every cluster ISTIO_MUTUAL, sent as an UpstreamTlsContext naming the
+        // bootstrap's certificate provider instance "default" (istio-agent's file_watcher over the workload's PEM files).
+        var config = TestMeshServer.StaticConfig(_config.Path, ("echo", _v1, "v1"), ("echo", _v2, "v2"));
+        config["Mesh:Static:Services:echo:0:Labels:security.istio.io/tlsMode"] = "istio";
+        config["Mesh:Static:Services:echo:1:Labels:security.istio.io/tlsMode"] = "istio";
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        await using var server = await TestMeshServer.StartAsync(config);
+        var (providers, _) = await WriteWorkloadCertificatesAsync("client");
+        await using (var withProviders = await NodeXdsClient.StartAsync(server.XdsPort, certificateProviders: providers))
+        {
+            // The client's channel credentials are insecure, so it ignores the TLS it accepted (gRFC A29) and calls in plaintext.
+            var result = await withProviders.CallAsync(Target, count: 5);
+            Assert.True(result.Count("v1") == 5, $"{result}; node stderr: {withProviders.Stderr}");
+            Assert.Equal(0, server.Clients.TotalNacks);
+            var cds = Assert.Single(server.Clients.GetStatus()).Types.Single(t => t.Type == "CDS");
+            Assert.True(cds.SentVersion is not null && cds.AckedVersion == cds.SentVersion, $"CDS sent {cds.SentVersion}, ACKed {cds.AckedVersion}");
+        }
+
+        await using var without = await NodeXdsClient.StartAsync(server.XdsPort, nodeId: "sidecar~127.0.0.1~client-2.default~default.svc.cluster.local");
+        _ = await without.CallAsync(Target, deadlineMs: 500);
+        await Wait.UntilAsync(() => server.Clients.TotalNacks > 0, "the client without certificate_providers to NACK the ISTIO_MUTUAL cluster");
+        var nack = server.Clients.GetStatus().Single(c => c.NodeId.Contains("client-2", StringComparison.Ordinal)).Types.Single(t => t.Type == "CDS").LastNack;
+        Assert.Contains("instance_name: default", nack!.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes a workload's certificate chain, key and the mesh's roots from a local CA, and returns the bootstrap's certificate_providers naming them, as istio-agent writes it.</summary>
+    private async Task<(System.Text.Json.Nodes.JsonObject Providers, LocalCa Ca)> WriteWorkloadCertificatesAsync(string serviceAccount)
+    {
+        var ca = LocalCa.Open(Path.Combine(_config.Path, "ca"), TimeProvider.System);
+        using var leaf = ca.IssueLeaf(SpiffeId.Parse($"spiffe://cluster.local/ns/default/sa/{serviceAccount}"), TimeSpan.FromHours(1), TimeProvider.System);
+        var files = Path.Combine(_config.Path, "certs");
+        Directory.CreateDirectory(files);
+        await File.WriteAllTextAsync(Path.Combine(files, "cert-chain.pem"), leaf.ExportCertificatePem(), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(files, "key.pem"), System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(leaf)!.ExportPkcs8PrivateKeyPem(), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(files, "root-cert.pem"), string.Concat(ca.RootCollection().Select(r => r.ExportCertificatePem() + "\n")), TestContext.Current.CancellationToken);
+        var providers = new System.Text.Json.Nodes.JsonObject
+        {
+            ["default"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["plugin_name"] = "file_watcher",
+                ["config"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["certificate_file"] = Path.Combine(files, "cert-chain.pem"),
+                    ["private_key_file"] = Path.Combine(files, "key.pem"),
+                    ["ca_certificate_file"] = Path.Combine(files, "root-cert.pem"),
+                    ["refresh_interval"] = "900s",
+                },
+            },
+        };
+        return (providers, ca);
+    }
+
+    [Fact]
+    public async Task AutoMtls_GrpcJsWithXdsCredentials_CallsOverMutualTls_AndRefusesAServerWithAnotherIdentity()
+    {
+        var (providers, ca) = await WriteWorkloadCertificatesAsync("client");
+        using var echoCertificate = ca.IssueLeaf(SpiffeId.Parse("spiffe://cluster.local/ns/default/sa/echo"), TimeSpan.FromHours(1), TimeProvider.System);
+        using var impostorCertificate = ca.IssueLeaf(SpiffeId.Parse("spiffe://cluster.local/ns/default/sa/impostor"), TimeSpan.FromHours(1), TimeProvider.System);
+        await using var echo = await EchoBackend.StartAsync("echo-mtls", echoCertificate, ca.RootCollection());
+        await using var other = await EchoBackend.StartAsync("other-mtls", impostorCertificate, ca.RootCollection());
+        var config = TestMeshServer.StaticConfig(_config.Path, ("echo", echo, "v1"), ("other", other, "v1"));
+        config["Mesh:Static:Services:echo:0:Labels:security.istio.io/tlsMode"] = "istio";
+        config["Mesh:Static:Services:other:0:Labels:security.istio.io/tlsMode"] = "istio";
+        _config.Write("echo-vs.yaml", VirtualService(("v1", 100)));
+        await using var server = await TestMeshServer.StartAsync(config);
+        await using var client = await NodeXdsClient.StartAsync(server.XdsPort, certificateProviders: providers, xdsCredentials: true);
+
+        var secure = await client.CallAsync(Target, count: 5);
+        var impostor = await client.CallAsync("xds:///other:50051", count: 2, deadlineMs: 1000);
+
+        // The backends accept only client certificates of the mesh's CA, so an answer proves mutual TLS.
+        Assert.True(secure.Count("echo-mtls") == 5, $"{secure}; node stderr: {client.Stderr}");
+        Assert.True(impostor.Failures == 2 && other.Calls == 0, $"a server presenting spiffe://.../sa/impostor where .../sa/other is expected must be refused: {impostor}");
+        Assert.Equal(0, server.Clients.TotalNacks);
     }
 
     private Task<TestMeshServer> StartServerAsync(int xdsPort = 0) =>

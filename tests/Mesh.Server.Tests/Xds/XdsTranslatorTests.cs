@@ -470,6 +470,111 @@ public sealed class XdsTranslatorTests
         }
     }
 
+    [Fact]
+    public void NamedPorts_GrpcPortListener_RoutesToThatPortsClusters_EndpointsAtEachInstancesTargetPort()
+    {
+        // Bookinfo's ratings: http 9080 on the instance's main port, grpc-ratings 9090 on a port of its own per instance.
+        var translator = Translate(string.Empty, RatingsInstances());
+
+        var routeName = translator.Listener("ratings:9090")!.ApiListener.ApiListener_.Unpack<HttpConnectionManager>().Rds.RouteConfigName;
+        var grpcRoute = Assert.Single(translator.RouteConfiguration(routeName)!.VirtualHosts[0].Routes);
+        var httpRoute = Assert.Single(translator.RouteConfiguration("outbound|9080||ratings.default.svc.cluster.local")!.VirtualHosts[0].Routes);
+
+        Assert.Equal("outbound|9090||ratings.default.svc.cluster.local", routeName);
+        Assert.Equal("outbound|9090||ratings.default.svc.cluster.local", grpcRoute.Route_.Cluster);
+        Assert.Equal("outbound|9080||ratings.default.svc.cluster.local", httpRoute.Route_.Cluster);
+        Assert.Equal(["10.0.0.1:7101", "10.0.0.2:7102"], Endpoints(translator.ClusterLoadAssignment("outbound|9090||ratings.default.svc.cluster.local")!));
+        Assert.Equal(["10.0.0.1:7001", "10.0.0.2:7002"], Endpoints(translator.ClusterLoadAssignment("outbound|9080||ratings.default.svc.cluster.local")!));
+        Assert.Equal("outbound|9090||ratings.default.svc.cluster.local", translator.Cluster("outbound|9090||ratings.default.svc.cluster.local")!.EdsClusterConfig.ServiceName);
+    }
+
+    [Fact]
+    public void NamedPorts_VirtualServiceSubsetWithoutPort_TakesTheSubsetClusterOfTheListenersNamedPort()
+    {
+        var translator = Translate(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: ratings
+            spec:
+              host: ratings
+              subsets:
+              - name: v1
+                labels:
+                  version: v1
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: ratings
+            spec:
+              hosts:
+              - ratings
+              http:
+              - route:
+                - destination:
+                    host: ratings
+                    subset: v1
+            """,
+            RatingsInstances());
+
+        var grpc = Assert.Single(translator.RouteConfiguration("outbound|9090||ratings.default.svc.cluster.local")!.VirtualHosts[0].Routes).Route_.Cluster;
+        var http = Assert.Single(translator.RouteConfiguration("outbound|9080||ratings.default.svc.cluster.local")!.VirtualHosts[0].Routes).Route_.Cluster;
+
+        Assert.Equal("outbound|9090|v1|ratings.default.svc.cluster.local", grpc);
+        Assert.Equal("outbound|9080|v1|ratings.default.svc.cluster.local", http);
+        Assert.Equal(["10.0.0.1:7101"], Endpoints(translator.ClusterLoadAssignment(grpc)!));
+        Assert.Equal(["10.0.0.1:7001"], Endpoints(translator.ClusterLoadAssignment(http)!));
+    }
+
+    [Fact]
+    public void Cluster_AutoMtls_IstioMutualAsIstiodSendsIt_CertificateProvidersAndSpiffeSans()
+    {
+        var instances = new[] { Instance("10.0.0.1", 8080, "v1"), Instance("10.0.0.2", 8080, "v2") }
+            .Select(i => i with { Labels = new Dictionary<string, string>(i.Labels) { ["security.istio.io/tlsMode"] = "istio" }, ServiceAccount = "echo-sa" });
+        var translator = Translate(Subsets, instances);
+
+        var cluster = translator.Cluster("outbound|50051||echo.default.svc.cluster.local")!;
+
+        Assert.Equal("envoy.transport_sockets.tls", cluster.TransportSocket.Name);
+        var context = cluster.TransportSocket.TypedConfig.Unpack<Envoy.Extensions.TransportSockets.Tls.V3.UpstreamTlsContext>().CommonTlsContext;
+        Assert.Equal(new Envoy.Extensions.TransportSockets.Tls.V3.CertificateProviderPluginInstance { InstanceName = "default", CertificateName = "default" }, context.TlsCertificateProviderInstance);
+        Assert.Equal("default", context.TlsCertificateCertificateProviderInstance.InstanceName);
+        var validation = context.CombinedValidationContext.DefaultValidationContext;
+        Assert.Equal(new Envoy.Extensions.TransportSockets.Tls.V3.CertificateProviderPluginInstance { InstanceName = "default", CertificateName = "ROOTCA" }, validation.CaCertificateProviderInstance);
+        Assert.Equal("ROOTCA", context.CombinedValidationContext.ValidationContextCertificateProviderInstance.CertificateName);
+        Assert.Equal([new StringMatcher { Exact = "spiffe://cluster.local/ns/default/sa/echo-sa" }], validation.MatchSubjectAltNames);
+    }
+
+    [Fact]
+    public void Cluster_SimpleTls_NotSent_Reported()
+    {
+        var translator = Translate(Subsets.Replace("  host: echo\n", "  host: echo\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n", StringComparison.Ordinal));
+
+        var cluster = translator.Cluster("outbound|50051||echo.default.svc.cluster.local")!;
+
+        Assert.Null(cluster.TransportSocket);
+        Assert.Contains(translator.Notes, n => n.Contains("tls mode SIMPLE is not sent", StringComparison.Ordinal));
+        Assert.Null(Translate(Subsets).Cluster("outbound|50051||echo.default.svc.cluster.local")!.TransportSocket); // plaintext stays plaintext
+    }
+
+    private static ServiceInstance[] RatingsInstances()
+    {
+        var ratings = new ServiceKey("ratings", "default");
+        ServiceInstance Instance(string address, int port, int grpcPort, string version) => new(
+            ratings,
+            $"ratings-{version}",
+            address,
+            port,
+            new Dictionary<string, string> { ["version"] = version },
+            Ports: new Mesh.Configuration.Internal.ValueList<InstancePort>([new InstancePort("grpc-ratings", 9090, grpcPort)]));
+        return [Instance("10.0.0.1", 7001, 7101, "v1"), Instance("10.0.0.2", 7002, 7102, "v2")];
+    }
+
+    private static string[] Endpoints(ClusterLoadAssignment assignment) =>
+        [.. assignment.Endpoints.SelectMany(g => g.LbEndpoints).Select(e => $"{e.Endpoint.Address.SocketAddress.Address}:{e.Endpoint.Address.SocketAddress.PortValue}")];
+
     private static Envoy.Config.Route.V3.Route SingleRoute(string routeFields) =>
         Translate(Subsets + VirtualServiceWith(routeFields)).RouteConfiguration(Route)!.VirtualHosts[0].Routes.Single();
 
