@@ -54,6 +54,21 @@ internal sealed class XdsGeneration
     public XdsView ViewFor(MeshIdentity identity) =>
         _views.GetOrAdd(XdsNodeIdentity.KeyOf(identity), _ => new Lazy<XdsView>(() => Build(identity))).Value;
 
+    /// <summary>
+    /// Gets the view of a caller, or null when <see cref="XdsLimits.MaxViews"/> identities already have one
+    /// (node metadata is the client's to choose: distinct identities must not compile the mesh without end).
+    /// </summary>
+    public XdsView? TryViewFor(MeshIdentity identity)
+    {
+        var key = XdsNodeIdentity.KeyOf(identity);
+        if (_views.TryGetValue(key, out var view))
+        {
+            return view.Value;
+        }
+
+        return _views.Count >= XdsLimits.MaxViews ? null : _views.GetOrAdd(key, _ => new Lazy<XdsView>(() => Build(identity))).Value;
+    }
+
     /// <summary>Forgets the previous generation once this one is in force and its default view compiled.</summary>
     public void ReleasePrevious() => _previous = null;
 

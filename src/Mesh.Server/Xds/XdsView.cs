@@ -10,8 +10,9 @@ namespace Mesh.Server.Xds;
 /// </summary>
 internal sealed class XdsView
 {
-    private readonly ConcurrentDictionary<(string Type, string Name), XdsResource?> _cache = new();
+    private readonly ConcurrentDictionary<(string Type, string Name), XdsResource> _cache = new();
     private readonly XdsTranslator _translator;
+    private int _cached;
 
     public XdsView(MeshSnapshot snapshot, IReadOnlyDictionary<string, IReadOnlyList<string>> resolved)
     {
@@ -27,15 +28,33 @@ internal sealed class XdsView
     public IReadOnlyList<string> TranslateAll() => _translator.TranslateAll();
 
     /// <summary>Gets a resource by type and name, or null when it does not exist (unknown names are omitted from responses).</summary>
-    public XdsResource? Get(string typeUrl, string name) =>
-        _cache.GetOrAdd((typeUrl, name), static (key, translator) =>
+    /// <remarks>
+    /// Names are the client's to choose: a name that matches nothing is not remembered, and past
+    /// <see cref="XdsLimits.MaxCachedResources"/> resources are built again each time, so no sequence of
+    /// requests grows the cache without bound (every port of every alias of a service is a valid listener name).
+    /// </remarks>
+    public XdsResource? Get(string typeUrl, string name)
+    {
+        if (_cache.TryGetValue((typeUrl, name), out var cached))
         {
-            if (translator.Build(key.Type, key.Name) is not { } message)
-            {
-                return null;
-            }
+            return cached;
+        }
 
-            var any = Any.Pack(message);
-            return new XdsResource(key.Name, any, XdsVersion.OfBytes(any.Value.Span));
-        }, _translator);
+        if (_translator.Build(typeUrl, name) is not { } message)
+        {
+            return null;
+        }
+
+        var any = Any.Pack(message);
+        var resource = new XdsResource(name, any, XdsVersion.OfBytes(any.Value.Span));
+        if (Volatile.Read(ref _cached) < XdsLimits.MaxCachedResources && _cache.TryAdd((typeUrl, name), resource))
+        {
+            Interlocked.Increment(ref _cached);
+        }
+
+        return resource;
+    }
+
+    /// <summary>Gets how many resources the view keeps translated.</summary>
+    public int CachedResources => Volatile.Read(ref _cached);
 }
