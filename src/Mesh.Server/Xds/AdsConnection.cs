@@ -83,6 +83,8 @@ internal sealed partial class AdsConnection
         }
         finally
         {
+            // A reader waiting for room in the queue must not outlive the stream.
+            _work.Writer.TryComplete();
             _store.Updated -= OnUpdated;
             _clients.Remove(this);
             Log.Disconnected(_logger, Id, _node?.Id ?? "");
