@@ -12,6 +12,7 @@ namespace Mesh.Cli;
 internal static class StatusCommand
 {
     private const string DefaultServer = "http://127.0.0.1:15014";
+    private const int MaxReportBytes = 64 * 1024 * 1024;
     private static readonly string[] Types = ["CDS", "LDS", "EDS", "RDS"];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -39,7 +40,8 @@ internal static class StatusCommand
             return MeshCtl.Fail(stderr, $"status: --server '{server}' is not an http(s) URL");
         }
 
-        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        // A server that answers without end is cut at 64 MiB (thousands of clients take a few MB) and 10 s.
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = MaxReportBytes };
         string body;
         try
         {
@@ -64,6 +66,34 @@ internal static class StatusCommand
             return MeshCtl.Ok;
         }
 
+        List<string[]> rows;
+        try
+        {
+            rows = Rows(body);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            stderr.WriteLine($"error: {server}/admin/clients did not answer with Mesh.Server's client report ({ex.Message}); is this Mesh.Server's admin port (--port)?");
+            return MeshCtl.Invalid;
+        }
+
+        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var row in rows)
+        {
+            stdout.WriteLine(string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+        }
+
+        if (rows.Count == 1)
+        {
+            stdout.WriteLine("(no xDS client is connected)");
+        }
+
+        return MeshCtl.Ok;
+    }
+
+    /// <summary>The table of <c>/admin/clients</c>; throws when the body is not that report (another server, junk).</summary>
+    private static List<string[]> Rows(string body)
+    {
         using var document = JsonDocument.Parse(body);
         var clients = document.RootElement.GetProperty("clients");
         var rows = new List<string[]> { (string[])["NAME", "NAMESPACE", .. Types, "NACKS", "AGENT"] };
@@ -80,18 +110,7 @@ internal static class StatusCommand
             ]);
         }
 
-        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
-        foreach (var row in rows)
-        {
-            stdout.WriteLine(string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
-        }
-
-        if (rows.Count == 1)
-        {
-            stdout.WriteLine("(no xDS client is connected)");
-        }
-
-        return MeshCtl.Ok;
+        return rows;
     }
 
     private static string SyncState(JsonElement type)

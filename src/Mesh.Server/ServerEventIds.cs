@@ -26,6 +26,9 @@ internal static class ServerEventIds
     public const int StaleNonce = 1203;
     public const int UnknownType = 1204;
     public const int NackedVersionHeld = 1205;
+    public const int StreamRefused = 1206;
+    public const int NodeChangeIgnored = 1207;
+    public const int RepeatedNack = 1208;
 
     // 13xx: the dashboard: scraping the instances.
     public const int ScrapeFailed = 1300;

@@ -190,9 +190,15 @@ internal static class AuthorizationPolicyValidator
 
         if (key.StartsWith("request.headers", StringComparison.Ordinal))
         {
-            if (HeaderName(key) is null)
+            if (HeaderName(key) is not { } header)
             {
                 error($"{path}.key", $"'{key}' should have the form request.headers[NAME]");
+            }
+            else if (!IsHeaderName(header))
+            {
+                // No request can carry such a header: a DENY on it would never deny.
+                error($"{path}.key", $"'{Printable(header)}' is not an HTTP header name (RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~), so no request carries it");
+                return;
             }
         }
         else if (key == "destination.namespace")
@@ -245,6 +251,31 @@ internal static class AuthorizationPolicyValidator
         return key.StartsWith(prefix, StringComparison.Ordinal) && key.EndsWith(']') && key.Length > prefix.Length + 1
             ? key[prefix.Length..^1]
             : null;
+    }
+
+    private static bool IsHeaderName(string name)
+    {
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The text with control and non-ASCII characters as <c>\uXXXX</c>, cut to 100 chars, for an error message.</summary>
+    private static string Printable(string text)
+    {
+        var builder = new System.Text.StringBuilder();
+        foreach (var c in text.Length > 100 ? text[..100] : text)
+        {
+            builder.Append(c is >= ' ' and <= '~' ? c.ToString() : "\\u" + ((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return builder.ToString();
     }
 
     private static bool NotEmpty(IReadOnlyList<string> values, string path, Action<string, string> error)

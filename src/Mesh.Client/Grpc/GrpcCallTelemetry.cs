@@ -138,7 +138,7 @@ internal sealed class GrpcCallTelemetry
             _telemetry.TagsFor(cluster is null ? _service : cluster),
             IstioLabels.ProtocolGrpc,
             200,
-            IstioLabels.Code((int)status),
+            IstioLabels.GrpcCode((int)status),
             flags,
             ConnectionSecurity.ForClient(cluster),
             _start,

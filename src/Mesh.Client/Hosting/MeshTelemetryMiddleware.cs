@@ -129,7 +129,7 @@ internal sealed class MeshTelemetryMiddleware(RequestDelegate next, MeshServerTe
         }
 
         return value.Count > 0 && int.TryParse(value[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
-            ? IstioLabels.Code(code)
+            ? IstioLabels.GrpcCode(code)
             : IstioLabels.Unknown;
     }
 }

@@ -107,7 +107,7 @@ internal sealed partial class FileCertificateProvider : IMeshCertificateProvider
         {
             try
             {
-                hash.Append(File.ReadAllBytes(path));
+                hash.Append(PemFile.ReadBytes(path));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -125,14 +125,15 @@ internal sealed partial class FileCertificateProvider : IMeshCertificateProvider
         try
         {
             var chain = new X509Certificate2Collection();
-            chain.ImportFromPemFile(_chainPath);
+            var chainPem = PemFile.ReadText(_chainPath);
+            chain.ImportFromPem(chainPem);
             if (chain.Count == 0)
             {
                 error = $"'{_chainPath}' holds no certificate";
                 return null;
             }
 
-            var leaf = X509Certificate2.CreateFromPemFile(_chainPath, _keyPath);
+            var leaf = X509Certificate2.CreateFromPem(chainPem, PemFile.ReadText(_keyPath));
             var now = _time.GetUtcNow();
             if (leaf.NotAfter.ToUniversalTime() <= now.UtcDateTime)
             {
@@ -141,7 +142,7 @@ internal sealed partial class FileCertificateProvider : IMeshCertificateProvider
             }
 
             var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(_caPath);
+            roots.ImportFromPem(PemFile.ReadText(_caPath));
             if (roots.Count == 0)
             {
                 error = $"'{_caPath}' holds no certificate";

@@ -146,7 +146,15 @@ internal sealed class LocalCa
         var roots = new List<Root>();
         foreach (var number in ListRootNumbers(directory))
         {
-            roots.Add(new Root(number, X509Certificate2.CreateFromPemFile(CertPath(directory, number), KeyPath(directory, number))));
+            try
+            {
+                roots.Add(new Root(number, X509Certificate2.CreateFromPem(PemFile.ReadText(CertPath(directory, number)), PemFile.ReadText(KeyPath(directory, number)))));
+            }
+            catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+            {
+                // The runtime's message names neither file: say which root is broken.
+                throw new IOException($"the local CA in '{directory}': root {number} ('{CertPath(directory, number)}' with '{KeyPath(directory, number)}') does not load: {ex.Message}", ex);
+            }
         }
 
         if (roots.Count == 0)

@@ -89,7 +89,7 @@ internal sealed partial class MeshSecurity : IDisposable
             if (tls.Mode == Configuration.ClientTlsSettings.Mutual)
             {
                 options.ClientCertificateContext = _fileClientCertificates.GetOrAdd((tls.ClientCertificate!, tls.PrivateKey!), static k =>
-                    SslStreamCertificateContext.Create(X509Certificate2.CreateFromPemFile(k.Cert, k.Key), null, offline: true));
+                    SslStreamCertificateContext.Create(X509Certificate2.CreateFromPem(PemFile.ReadText(k.Cert), PemFile.ReadText(k.Key)), null, offline: true));
             }
 
             options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
@@ -246,7 +246,7 @@ internal sealed partial class MeshSecurity : IDisposable
             var roots = _fileRoots.GetOrAdd(caFile, static f =>
             {
                 var collection = new X509Certificate2Collection();
-                collection.ImportFromPemFile(f);
+                collection.ImportFromPem(PemFile.ReadText(f));
                 return collection;
             });
             if (PeerValidator.Verify(leaf, chain, roots, Time) is { } chainError)

@@ -55,10 +55,20 @@ internal static class IstioLabels
         RequestProtocol, ResponseCode, GrpcResponseStatus, ResponseFlags, ConnectionSecurityPolicy,
     ];
 
+    /// <summary>The last of gRPC's status codes (UNAUTHENTICATED).</summary>
+    private const int MaxGrpcCode = 16;
+
     private static readonly string[] Codes = BuildCodes(1000);
 
     /// <summary>Returns the decimal text of a status code (HTTP 0-999, gRPC 0-16), the same instance every time.</summary>
     public static string Code(int code) => (uint)code < (uint)Codes.Length ? Codes[code] : code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Returns the label of a gRPC status: the decimal text of codes 0-16 (gRPC's status codes), <c>unknown</c> for
+    /// any other number. A peer chooses its <c>grpc-status</c>: a label value must not be whatever number it sends,
+    /// or a hostile peer could add a metric series per request.
+    /// </summary>
+    public static string GrpcCode(int code) => code is >= 0 and <= MaxGrpcCode ? Codes[code] : Unknown;
 
     private static string[] BuildCodes(int n)
     {

@@ -23,7 +23,9 @@ internal sealed partial class AdsConnection
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Dictionary<string, XdsTypeState> _types = new(StringComparer.Ordinal);
-    private readonly Channel<DiscoveryRequest?> _work = Channel.CreateUnbounded<DiscoveryRequest?>(new UnboundedChannelOptions { SingleReader = true });
+    // Bounded: a client that sends faster than its responses are written (or never reads them) is held by
+    // HTTP/2 flow control once the reader waits here, instead of queuing its requests in the server's memory.
+    private readonly Channel<DiscoveryRequest?> _work = Channel.CreateBounded<DiscoveryRequest?>(new BoundedChannelOptions(XdsLimits.MaxQueuedRequests) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly string? _peer;
     private readonly DateTimeOffset _connectedAt;
     private int _pushPending;
@@ -51,6 +53,9 @@ internal sealed partial class AdsConnection
     /// <summary>Gets the stream's state as of its last request or response; one volatile read.</summary>
     public XdsClientStatus Status => Volatile.Read(ref _status);
 
+    /// <summary>Gets the requests read from the stream and not handled yet (at most <see cref="XdsLimits.MaxQueuedRequests"/>, plus a push).</summary>
+    public int QueuedRequests => _work.Reader.Count;
+
     public async Task RunAsync(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, CancellationToken cancellationToken)
     {
         _clients.Add(this);
@@ -60,14 +65,15 @@ internal sealed partial class AdsConnection
         {
             await foreach (var request in _work.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (request is null)
-                {
-                    Volatile.Write(ref _pushPending, 0);
-                    await PushAsync(responses).ConfigureAwait(false);
-                }
-                else
+                if (request is not null)
                 {
                     await HandleAsync(request, responses).ConfigureAwait(false);
+                }
+
+                // A null item only wakes the loop; the flag says whether a push is due (its wake-up may not have fit in the queue).
+                if (Interlocked.Exchange(ref _pushPending, 0) == 1)
+                {
+                    await PushAsync(responses).ConfigureAwait(false);
                 }
 
                 Volatile.Write(ref _status, BuildStatus());
@@ -77,6 +83,8 @@ internal sealed partial class AdsConnection
         }
         finally
         {
+            // A reader waiting for room in the queue must not outlive the stream.
+            _work.Writer.TryComplete();
             _store.Updated -= OnUpdated;
             _clients.Remove(this);
             Log.Disconnected(_logger, Id, _node?.Id ?? "");
@@ -89,7 +97,7 @@ internal sealed partial class AdsConnection
         {
             await foreach (var request in requests.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                _work.Writer.TryWrite(request);
+                await _work.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
             }
 
             _work.Writer.TryComplete();
@@ -98,13 +106,14 @@ internal sealed partial class AdsConnection
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _work.Writer.TryComplete(ex is OperationCanceledException or IOException ? null : ex);
+            _work.Writer.TryComplete(ex is OperationCanceledException or IOException or ChannelClosedException ? null : ex);
         }
     }
 
     private void OnUpdated()
     {
-        // Coalesced: one push in the queue at a time reads the newest state.
+        // Coalesced: one push due at a time reads the newest state. When the queue is full the wake-up is
+        // dropped, and the loop still sees the flag after the request it handles next.
         if (Interlocked.Exchange(ref _pushPending, 1) == 0)
         {
             _work.Writer.TryWrite(null);
@@ -116,14 +125,38 @@ internal sealed partial class AdsConnection
         if (_node is null && request.Node is { } node)
         {
             // The node comes on the first request of a stream only: it decides the caller's identity for the stream's life.
+            var identity = XdsNodeIdentity.From(node, _store.DefaultNamespace);
+            var identityLength = XdsNodeIdentity.KeyOf(identity).Length;
+            if (identityLength > XdsLimits.MaxIdentityLength)
+            {
+                throw Refuse(StatusCode.InvalidArgument, $"node '{Cut(node.Id)}': metadata NAMESPACE and LABELS take {identityLength} chars; Mesh.Server accepts at most {XdsLimits.MaxIdentityLength}");
+            }
+
             _node = node;
-            _identity = XdsNodeIdentity.From(node, _store.DefaultNamespace);
+            _identity = identity;
             Log.Connected(_logger, Id, node.Id, node.UserAgentName, _identity.Namespace, _peer ?? "");
+        }
+        else if (_node is not null && request.Node is { } other && !other.Equals(_node))
+        {
+            Log.NodeChangeIgnored(_logger, Id, _node.Id, Cut(other.Id));
+        }
+
+        if (request.ResourceNames.Count > XdsLimits.MaxResourceNames)
+        {
+            throw Refuse(StatusCode.InvalidArgument, $"{XdsTypes.ShortName(Cut(request.TypeUrl))} request lists {request.ResourceNames.Count} resource names; Mesh.Server accepts at most {XdsLimits.MaxResourceNames} per request");
+        }
+
+        foreach (var name in request.ResourceNames)
+        {
+            if (name.Length > XdsLimits.MaxResourceNameLength)
+            {
+                throw Refuse(StatusCode.InvalidArgument, $"{XdsTypes.ShortName(Cut(request.TypeUrl))} request names a resource of {name.Length} chars ('{Cut(name)}...'); Mesh.Server accepts names of at most {XdsLimits.MaxResourceNameLength} chars");
+            }
         }
 
         if (!XdsTypes.IsKnown(request.TypeUrl))
         {
-            Log.UnknownType(_logger, _node?.Id ?? "", request.TypeUrl);
+            Log.UnknownType(_logger, _node?.Id ?? "", Cut(request.TypeUrl));
             return;
         }
 
@@ -154,14 +187,23 @@ internal sealed partial class AdsConnection
 
         if (request.ErrorDetail is { } error)
         {
+            if (nonce == state.NackedNonce)
+            {
+                // A response is NACKed once: repeats of the same NACK are neither counted nor logged again (a NACK storm costs a lookup each).
+                Log.RepeatedNack(_logger, _node?.Id ?? "", XdsTypes.ShortName(request.TypeUrl), nonce);
+                return;
+            }
+
             var rejected = state.SentVersion ?? "";
+            var message = error.Message.Length > XdsLimits.MaxNackMessageLength ? error.Message[..XdsLimits.MaxNackMessageLength] + "..." : error.Message;
             state.NackCount++;
             state.NackedVersion = rejected;
-            state.LastNack = new XdsNack(rejected, error.Code, error.Message, _time.GetUtcNow());
+            state.NackedNonce = nonce;
+            state.LastNack = new XdsNack(rejected, error.Code, message, _time.GetUtcNow());
             state.AckedVersion = request.VersionInfo.Length > 0 ? request.VersionInfo : null;
             _clients.CountNack();
             _metrics.Nacks.Add(1, new KeyValuePair<string, object?>("type", XdsTypes.ShortName(request.TypeUrl)));
-            Log.Nack(_logger, _node?.Id ?? "", XdsTypes.ShortName(request.TypeUrl), rejected, request.VersionInfo, error.Message);
+            Log.Nack(_logger, _node?.Id ?? "", XdsTypes.ShortName(request.TypeUrl), rejected, request.VersionInfo, message);
         }
         else
         {
@@ -176,7 +218,8 @@ internal sealed partial class AdsConnection
 
     private async Task PushAsync(IServerStreamWriter<DiscoveryResponse> responses)
     {
-        var view = _store.Current.ViewFor(_identity);
+        var view = _store.Current.TryViewFor(_identity)
+            ?? throw Refuse(StatusCode.ResourceExhausted, $"Mesh.Server compiles the config for at most {XdsLimits.MaxViews} distinct caller identities (namespace + labels) per state, and every one is taken; node '{Cut(_node?.Id ?? "")}' in namespace '{Cut(_identity.Namespace)}' is refused until the config changes");
         foreach (var type in XdsTypes.PushOrder)
         {
             if (_types.TryGetValue(type, out var state) && state.SentNonce is not null)
@@ -188,7 +231,8 @@ internal sealed partial class AdsConnection
 
     private async Task RespondAsync(XdsTypeState state, IServerStreamWriter<DiscoveryResponse> responses, bool force, XdsView? view = null)
     {
-        view ??= _store.Current.ViewFor(_identity);
+        view ??= _store.Current.TryViewFor(_identity)
+            ?? throw Refuse(StatusCode.ResourceExhausted, $"Mesh.Server compiles the config for at most {XdsLimits.MaxViews} distinct caller identities (namespace + labels) per state, and every one is taken; node '{Cut(_node?.Id ?? "")}' in namespace '{Cut(_identity.Namespace)}' is refused until the config changes");
         var resources = state.Names.Order(StringComparer.Ordinal).Select(n => view.Get(state.TypeUrl, n)).OfType<XdsResource>().ToArray();
 
         // A push after a change elsewhere: the view reused every resource this client holds, so nothing to hash or send.
@@ -226,6 +270,16 @@ internal sealed partial class AdsConnection
         _metrics.Responses.Add(1, new KeyValuePair<string, object?>("type", XdsTypes.ShortName(state.TypeUrl)));
     }
 
+    /// <summary>Ends the stream with a status that names what was wrong, and logs it.</summary>
+    private RpcException Refuse(StatusCode code, string message)
+    {
+        Log.Refused(_logger, Id, code, message);
+        return new RpcException(new Status(code, message));
+    }
+
+    /// <summary>Cuts client-chosen text to a length fit for logs and error messages.</summary>
+    private static string Cut(string text) => text.Length > 100 ? text[..100] : text;
+
     private XdsClientStatus BuildStatus() => new(
         Id,
         _node?.Id ?? "",
@@ -252,6 +306,15 @@ internal sealed partial class AdsConnection
 
         [LoggerMessage(ServerEventIds.UnknownType, LogLevel.Debug, "xDS request from node '{NodeId}' for type {TypeUrl}, which Mesh.Server does not serve")]
         public static partial void UnknownType(ILogger logger, string nodeId, string typeUrl);
+
+        [LoggerMessage(ServerEventIds.StreamRefused, LogLevel.Warning, "xDS stream {Stream} ended with {Code}: {Reason}")]
+        public static partial void Refused(ILogger logger, long stream, StatusCode code, string reason);
+
+        [LoggerMessage(ServerEventIds.NodeChangeIgnored, LogLevel.Debug, "xDS stream {Stream} of node '{NodeId}' sent another node '{OtherNodeId}' mid-stream; ignored (the first node decides the stream's identity)")]
+        public static partial void NodeChangeIgnored(ILogger logger, long stream, string nodeId, string otherNodeId);
+
+        [LoggerMessage(ServerEventIds.RepeatedNack, LogLevel.Debug, "xDS NACK from node '{NodeId}' for {Type} nonce {Nonce} repeated; ignored")]
+        public static partial void RepeatedNack(ILogger logger, string nodeId, string type, string nonce);
 
         [LoggerMessage(ServerEventIds.NackedVersionHeld, LogLevel.Debug, "Not sending {Type} version {Version} to node '{NodeId}' again: it was NACKed")]
         public static partial void NackedVersionHeld(ILogger logger, string nodeId, string type, string version);

@@ -23,5 +23,8 @@ internal sealed class XdsClients
 
     public void Remove(AdsConnection connection) => _connections.TryRemove(connection.Id, out _);
 
+    /// <summary>Gets the most requests any open stream has read ahead of the one it handles (bounded by <see cref="XdsLimits.MaxQueuedRequests"/>).</summary>
+    public int MaxQueuedRequests => _connections.Values.Select(c => c.QueuedRequests).DefaultIfEmpty(0).Max();
+
     public IReadOnlyList<XdsClientStatus> GetStatus() => [.. _connections.Values.OrderBy(c => c.Id).Select(c => c.Status)];
 }

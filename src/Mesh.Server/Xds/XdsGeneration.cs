@@ -91,6 +91,25 @@ internal sealed class XdsGeneration
     /// <summary>Gets the view of a projected identity's key if it was built (a new generation reuses its unchanged resources); never builds one.</summary>
     private XdsView? Existing(string key) => _views.TryGetValue(key, out var view) && view.IsValueCreated ? view.Value : null;
 
+    /// <summary>
+    /// Gets the view of a caller, or null when <see cref="XdsLimits.MaxViews"/> identities already have one
+    /// (node metadata is the client's to choose: distinct identities must not compile the mesh without end). The identity is
+    /// projected first (<see cref="Project"/>), so labels no VirtualService selects on never make a new view.
+    /// </summary>
+    public XdsView? TryViewFor(MeshIdentity identity)
+    {
+        var projected = Project(identity);
+        var key = XdsNodeIdentity.KeyOf(projected);
+        if (_views.TryGetValue(key, out var view))
+        {
+            return view.Value;
+        }
+
+        return _views.Count >= XdsLimits.MaxViews
+            ? null
+            : _views.GetOrAdd(key, static (_, arg) => new Lazy<XdsView>(() => arg.Generation.Build(arg.Projected)), (Generation: this, Projected: projected)).Value;
+    }
+
     /// <summary>Forgets the previous generation once this one is in force and its default view compiled.</summary>
     public void ReleasePrevious() => _previous = null;
 

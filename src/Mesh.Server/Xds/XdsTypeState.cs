@@ -24,6 +24,9 @@ internal sealed class XdsTypeState(string typeUrl)
     /// <summary>Gets or sets the last version the client rejected; that exact content is not sent to it again.</summary>
     public string? NackedVersion { get; set; }
 
+    /// <summary>Gets or sets the nonce of the last NACKed response; a repeated NACK of it is ignored.</summary>
+    public string? NackedNonce { get; set; }
+
     public long NackCount { get; set; }
 
     public XdsNack? LastNack { get; set; }

@@ -13,11 +13,12 @@ namespace Mesh.Server.Xds;
 /// </summary>
 internal sealed class XdsView
 {
-    private readonly ConcurrentDictionary<(string Type, string Name), XdsResource?> _cache = new();
+    private readonly ConcurrentDictionary<(string Type, string Name), XdsResource> _cache = new();
     private readonly XdsTranslator _translator;
     private XdsView? _previous;
     private int _translated;
     private int _reused;
+    private int _cached;
 
     /// <param name="snapshot">The caller's compiled snapshot.</param>
     /// <param name="resolved">The IP addresses of endpoint host names.</param>
@@ -58,21 +59,43 @@ internal sealed class XdsView
     }
 
     /// <summary>Gets a resource by type and name, or null when it does not exist (unknown names are omitted from responses).</summary>
-    public XdsResource? Get(string typeUrl, string name) =>
-        _cache.GetOrAdd((typeUrl, name), static (key, view) => view.Create(key.Type, key.Name), this);
+    /// <remarks>
+    /// Names are the client's to choose: a name that matches nothing is not remembered, and past
+    /// <see cref="XdsLimits.MaxCachedResources"/> resources are built again each time, so no sequence of
+    /// requests grows the cache without bound (every port of every alias of a service is a valid listener name).
+    /// </remarks>
+    public XdsResource? Get(string typeUrl, string name)
+    {
+        if (_cache.TryGetValue((typeUrl, name), out var cached))
+        {
+            return cached;
+        }
+
+        if (Create(typeUrl, name) is not { } resource)
+        {
+            return null;
+        }
+
+        if (Volatile.Read(ref _cached) < XdsLimits.MaxCachedResources && _cache.TryAdd((typeUrl, name), resource))
+        {
+            Interlocked.Increment(ref _cached);
+        }
+
+        return resource;
+    }
+
+    /// <summary>Gets how many resources the view keeps translated.</summary>
+    public int CachedResources => Volatile.Read(ref _cached);
 
     private XdsResource? Create(string typeUrl, string name)
     {
         if (Volatile.Read(ref _previous) is { } previous &&
             previous._cache.TryGetValue((typeUrl, name), out var earlier) &&
+            earlier is not null &&
             _translator.SameInputs(previous._translator, typeUrl, name))
         {
             Interlocked.Increment(ref _reused);
-            if (earlier is not null)
-            {
-                _translator.AddNotes(earlier.Notes);
-            }
-
+            _translator.AddNotes(earlier.Notes);
             return earlier;
         }
 
