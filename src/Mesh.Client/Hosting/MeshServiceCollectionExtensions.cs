@@ -52,7 +52,12 @@ public static class MeshServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MeshMetrics>();
-        services.TryAddSingleton(static sp => MeshSecurityFactory.Create(sp));
+        services.TryAddSingleton(static sp =>
+        {
+            var security = MeshSecurityFactory.Create(sp);
+            sp.GetRequiredService<MeshMetrics>().ObserveCertificates(security.CertificateExpiry);
+            return security;
+        });
         services.TryAddSingleton(static sp =>
         {
             var o = sp.GetRequiredService<IOptions<MeshOptions>>().Value;
@@ -69,7 +74,12 @@ public static class MeshServiceCollectionExtensions
         services.TryAddSingleton<Mesh.Transport.MeshTransportPool>();
         services.TryAddSingleton<StaticRegistry>();
         services.TryAddSingleton<ConsulRegistry>();
-        services.TryAddSingleton<Mesh.Registry.Xds.XdsRegistry>();
+        services.TryAddSingleton(static sp =>
+        {
+            var xds = ActivatorUtilities.CreateInstance<Mesh.Registry.Xds.XdsRegistry>(sp);
+            sp.GetRequiredService<MeshMetrics>().ObserveXdsClient(() => xds.Connected, () => xds.ResourceUpdates(valid: true), () => xds.ResourceUpdates(valid: false));
+            return xds;
+        });
         services.TryAddSingleton<IMeshStateSource>(static sp =>
             sp.GetRequiredService<IOptions<MeshOptions>>().Value.Registry switch
             {

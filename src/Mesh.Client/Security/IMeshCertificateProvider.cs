@@ -15,6 +15,9 @@ internal interface IMeshCertificateProvider : IDisposable
     /// <summary>Gets the credentials in force now.</summary>
     MeshCredentials Current { get; }
 
+    /// <summary>Gets the credentials in force now, or null while a source that loads in the background has none yet; never waits.</summary>
+    MeshCredentials? Loaded => Current;
+
     /// <summary>Raised after new credentials were published (a renewal, a root rotation, a reload).</summary>
     event Action<MeshCredentials>? Changed;
 }

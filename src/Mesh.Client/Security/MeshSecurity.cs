@@ -200,6 +200,29 @@ internal sealed partial class MeshSecurity : IDisposable
     /// <summary>Counts and logs an inbound connection refused.</summary>
     public void InboundRefusedOne() => Interlocked.Increment(ref _inboundRefused);
 
+    /// <summary>
+    /// The seconds until the workload certificate and each trusted root expire, for <c>mesh.certificate.expiry</c>; nothing
+    /// before the source was first used or while it has loaded nothing (reading never waits on the source).
+    /// </summary>
+    public IEnumerable<System.Diagnostics.Metrics.Measurement<double>> CertificateExpiry()
+    {
+        if (!_provider.IsValueCreated || _provider.Value.Loaded is not { } credentials)
+        {
+            yield break;
+        }
+
+        var now = Time.GetUtcNow();
+        var source = new KeyValuePair<string, object?>("source", _provider.Value.Name);
+        yield return new(Seconds(credentials.Certificate), new KeyValuePair<string, object?>("certificate", "workload"), source);
+        foreach (var root in credentials.Roots)
+        {
+            yield return new(Seconds(root), new KeyValuePair<string, object?>("certificate", "root"), new KeyValuePair<string, object?>("serial", root.SerialNumber), source);
+        }
+
+        double Seconds(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+            (new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero) - now).TotalSeconds;
+    }
+
     public void Dispose()
     {
         if (_provider.IsValueCreated)

@@ -4,8 +4,8 @@ namespace Mesh.Telemetry;
 
 /// <summary>
 /// The mesh's instruments, on the meter named <see cref="MeshTelemetry.MeterName"/>: Istio's request metrics and the mesh's
-/// own. Not yet: certificate expiry (with mTLS) and xDS stream state (with the xDS registry; gRPC's
-/// <c>grpc.xds_client.*</c> names, gRFC A78, are the ones to take).
+/// own (config, retries, breaker overflows, clusters, certificate expiry, and the xDS registry's stream after gRPC's
+/// <c>grpc.xds_client.*</c> names, gRFC A78).
 /// </summary>
 internal sealed class MeshMetrics : IDisposable
 {
@@ -112,6 +112,26 @@ internal sealed class MeshMetrics : IDisposable
     /// </summary>
     public void ObserveConfig(Func<Measurement<long>> config) =>
         _meter.CreateObservableGauge("mesh.config.version", config, unit: null, "The config in force: its local version, and the documents' fingerprint as tag config_hash.");
+
+    /// <summary>
+    /// Publishes <c>mesh.certificate.expiry</c>: the seconds until the workload certificate (<c>certificate=workload</c>) and
+    /// each trusted root (<c>certificate=root</c>, <c>serial</c>) expire, by <c>source</c> (istio-agent's
+    /// <c>istio_agent_cert_expiry_seconds</c> in OpenTelemetry's naming; Prometheus shows <c>mesh_certificate_expiry_seconds</c>).
+    /// </summary>
+    public void ObserveCertificates(Func<IEnumerable<Measurement<double>>> expiry) =>
+        _meter.CreateObservableGauge("mesh.certificate.expiry", expiry, "s", "Seconds until the workload certificate and each trusted root expire.");
+
+    /// <summary>
+    /// Publishes the xDS registry's stream, as gRPC's xDS client does (gRFC A78): <c>mesh.xds_client.connected</c> (1 while
+    /// the ADS stream has answered, else 0), <c>mesh.xds_client.resource_updates_valid</c> and
+    /// <c>mesh.xds_client.resource_updates_invalid</c> (resources received and accepted or NACKed, by <c>resource_type</c>).
+    /// </summary>
+    public void ObserveXdsClient(Func<int> connected, Func<IEnumerable<Measurement<long>>> valid, Func<IEnumerable<Measurement<long>>> invalid)
+    {
+        _meter.CreateObservableGauge("mesh.xds_client.connected", connected, "{stream}", "1 while the ADS stream to the xDS server has answered, else 0.");
+        _meter.CreateObservableCounter("mesh.xds_client.resource_updates_valid", valid, "{resource}", "xDS resources received and accepted, by resource_type.");
+        _meter.CreateObservableCounter("mesh.xds_client.resource_updates_invalid", invalid, "{resource}", "xDS resources received and NACKed, by resource_type.");
+    }
 
     public void Dispose() => _meter.Dispose();
 }

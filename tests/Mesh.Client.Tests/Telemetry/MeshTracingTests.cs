@@ -28,7 +28,7 @@ public sealed class MeshTracingTests
     [Fact]
     public async Task Http_RetryThenOk_OneMeshSpan_ParentOfBothAttempts_TraceparentFromTheAttempt()
     {
-        var exported = new List<Activity>();
+        var exported = new ExportedSpans();
         using var tracing = Sdk.CreateTracerProviderBuilder()
             .AddSource(Test.Name, MeshTelemetry.ActivitySourceName, "System.Net.Http")
             .SetSampler(new AlwaysOnSampler())
@@ -82,7 +82,7 @@ public sealed class MeshTracingTests
     [Fact]
     public async Task Http_FaultAbort_SpanSaysFaultAndError()
     {
-        var exported = new List<Activity>();
+        var exported = new ExportedSpans();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(Test.Name, MeshTelemetry.ActivitySourceName).AddInMemoryExporter(exported).Build();
         await using var a = await TraceBackend.StartAsync(200);
         await using var mesh = LiveMesh.Start(
@@ -109,7 +109,7 @@ public sealed class MeshTracingTests
     [Fact]
     public async Task Grpc_Call_MeshSpanIsTheAncestorOfTheAttempt_TraceparentReachesTheServer()
     {
-        var exported = new List<Activity>();
+        var exported = new ExportedSpans();
         using var tracing = Sdk.CreateTracerProviderBuilder()
             .AddSource(Test.Name, MeshTelemetry.ActivitySourceName, "System.Net.Http", "Grpc.Net.Client")
             .AddInMemoryExporter(exported)

@@ -14,6 +14,7 @@ using Mesh.Server.Tests.Echo;
 using Mesh.Server.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -75,6 +76,19 @@ public sealed class XdsClientNackTests : IAsyncLifetime
         // The previous cluster stays in force.
         Assert.Equal("b1", await SayAsync(echo));
         Assert.Equal(1, client.Services.GetRequiredService<XdsRegistry>().Status(XdsTypeUrls.Cluster).Nacks);
+
+        // gRFC A78's xDS client metrics: the stream is connected, one CDS resource was accepted and one NACKed.
+        var meters = client.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var connected = new MetricCollector<int>(meters, Mesh.Telemetry.MeshTelemetry.MeterName, "mesh.xds_client.connected");
+        using var valid = new MetricCollector<long>(meters, Mesh.Telemetry.MeshTelemetry.MeterName, "mesh.xds_client.resource_updates_valid");
+        using var invalid = new MetricCollector<long>(meters, Mesh.Telemetry.MeshTelemetry.MeterName, "mesh.xds_client.resource_updates_invalid");
+        connected.RecordObservableInstruments();
+        valid.RecordObservableInstruments();
+        invalid.RecordObservableInstruments();
+        Assert.Equal(1, connected.LastMeasurement!.Value);
+        Assert.Equal(1, valid.GetMeasurementSnapshot().Single(m => Equals(m.Tags["resource_type"], "CDS")).Value);
+        Assert.Equal(1, invalid.GetMeasurementSnapshot().Single(m => Equals(m.Tags["resource_type"], "CDS")).Value);
+        Assert.Equal(0, invalid.GetMeasurementSnapshot().Single(m => Equals(m.Tags["resource_type"], "LDS")).Value);
 
         // The node went on the stream's first request only.
         var requests = _ads.Requests;

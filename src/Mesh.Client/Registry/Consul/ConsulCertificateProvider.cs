@@ -70,6 +70,9 @@ internal sealed partial class ConsulCertificateProvider : IMeshCertificateProvid
     /// <exception cref="InvalidOperationException">Consul has Connect disabled, or the provider was disposed before Consul answered.</exception>
     public MeshCredentials Current => Volatile.Read(ref _current) ?? WaitForFirst();
 
+    /// <inheritdoc/>
+    public MeshCredentials? Loaded => Volatile.Read(ref _current);
+
     /// <summary>Gets a task that completes when the first credentials are published; it fails when Consul has Connect disabled or the provider is disposed first.</summary>
     public Task Ready => _ready.Task;
 

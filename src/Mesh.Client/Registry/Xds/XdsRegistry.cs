@@ -50,6 +50,21 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
     private long _connectedStreams;
     private int _disposed;
 
+    private int _answering;
+
+    /// <summary>Gets 1 while the ADS stream is open and the server has answered on it, else 0 (gRFC A78's grpc.xds_client.connected).</summary>
+    public int Connected => Volatile.Read(ref _answering);
+
+    /// <summary>Gets the resources received so far, by short type name (LDS, RDS, CDS, EDS): accepted when <paramref name="valid"/>, else NACKed.</summary>
+    public IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ResourceUpdates(bool valid)
+    {
+        foreach (var type in _types.Values)
+        {
+            var count = valid ? Interlocked.Read(ref type.ValidUpdates) : Interlocked.Read(ref type.InvalidUpdates);
+            yield return new(count, new KeyValuePair<string, object?>("resource_type", XdsTypeUrls.ShortName(type.TypeUrl)));
+        }
+    }
+
     public XdsRegistry(IOptions<MeshOptions> options, ILogger<XdsRegistry> logger, TimeProvider? time = null, IMeshRandom? random = null)
     {
         var o = options.Value;
@@ -258,6 +273,7 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
                     {
                         answered = true;
                         failures = 0;
+                        Volatile.Write(ref _answering, 1);
                         Log.Connected(_logger, bootstrap.ServerUri);
                     }
 
@@ -280,6 +296,7 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
             }
             finally
             {
+                Volatile.Write(ref _answering, 0);
                 lock (_gate)
                 {
                     _outgoing?.Writer.TryComplete();
@@ -384,6 +401,9 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
 
                 received[name] = resource;
             }
+
+            Interlocked.Add(ref type.ValidUpdates, received.Count);
+            Interlocked.Add(ref type.InvalidUpdates, invalid.Count);
 
             // gRFC A46: the valid resources are taken even when others are rejected; a rejected one keeps its last good version.
             foreach (var (name, resource) in received)
@@ -740,6 +760,12 @@ internal sealed partial class XdsRegistry : IMeshStateSource, IAsyncDisposable
         public string Nonce { get; set; } = "";
 
         public int Nacks { get; set; }
+
+        /// <summary>Gets or sets how many resources of this type were received and accepted (gRFC A78's resource_updates_valid).</summary>
+        public long ValidUpdates;
+
+        /// <summary>Gets or sets how many resources of this type were received and NACKed (gRFC A78's resource_updates_invalid).</summary>
+        public long InvalidUpdates;
 
         public string? LastNack { get; set; }
     }
