@@ -10,7 +10,8 @@ internal static class Kinds
         "virtualservice" or "virtualservices" or "vs" => VirtualService.KindName,
         "destinationrule" or "destinationrules" or "dr" => DestinationRule.KindName,
         "authorizationpolicy" or "authorizationpolicies" or "ap" => AuthorizationPolicy.KindName,
-        _ => throw new ArgumentException($"'{text}' is not a kind meshctl knows; use virtualservice (vs), destinationrule (dr) or authorizationpolicy (ap)"),
+        "peerauthentication" or "peerauthentications" or "pa" => PeerAuthentication.KindName,
+        _ => throw new ArgumentException($"'{text}' is not a kind meshctl knows; use virtualservice (vs), destinationrule (dr), authorizationpolicy (ap) or peerauthentication (pa)"),
     };
 
     /// <summary>kubectl's resource name: <c>virtualservice.networking.istio.io/reviews</c>, <c>authorizationpolicy.security.istio.io/allow-nothing</c>.</summary>
@@ -18,7 +19,7 @@ internal static class Kinds
 
     private static string Group(string kind) => kind switch
     {
-        AuthorizationPolicy.KindName or "PeerAuthentication" or "RequestAuthentication" => "security.istio.io",
+        AuthorizationPolicy.KindName or PeerAuthentication.KindName or "RequestAuthentication" => "security.istio.io",
         _ => "networking.istio.io",
     };
 }

@@ -14,7 +14,8 @@ internal static class MeshCtl
     public const int Unreachable = 2;
 
     public const string UsageText = """
-        meshctl: apply, inspect and validate Mesh's Istio config (VirtualService, DestinationRule).
+        meshctl: apply, inspect and validate Mesh's Istio config (VirtualService, DestinationRule, AuthorizationPolicy,
+        PeerAuthentication); the local CA; Mesh.Server's connected xDS clients.
 
         usage:
           meshctl apply -f FILE|DIR|- [-f ...]      validate every document, then store them all in Consul
@@ -25,10 +26,13 @@ internal static class MeshCtl
           meshctl validate -f FILE|DIR|- [-f ...]   validate without Consul
           meshctl ca status|rotate|prune [DIR]      the local CA (default: the per-user directory): rotate adds a
                                                     root beside the old (both trusted); prune ends the overlap
+          meshctl status [--server URL] [-o json]   the xDS clients connected to Mesh.Server and their sync state per type
+                                                    (default http://127.0.0.1:15014, or MESH_SERVER)
           meshctl help
           meshctl --version                         print meshctl's version
 
-        KIND: virtualservice (vs) or destinationrule (dr), singular or plural.
+        KIND: virtualservice (vs), destinationrule (dr), authorizationpolicy (ap) or peerauthentication (pa), singular
+        or plural.
 
         options:
           -f, --filename   a file, a directory (its *.yaml, *.yml, *.json) or - for standard input

@@ -28,6 +28,22 @@ public class MeshCtlAuthorizationPolicyTests
         Assert.Equal("authorizationpolicy.security.istio.io/x", Kinds.Resource(Kinds.Parse(name), "x"));
     }
 
+    [Theory]
+    [InlineData("pa")]
+    [InlineData("peerauthentication")]
+    [InlineData("PeerAuthentications")]
+    public void Kinds_PeerAuthenticationNames_ParseToTheKind(string name)
+    {
+        Assert.Equal(PeerAuthentication.KindName, Kinds.Parse(name));
+        Assert.Equal("peerauthentication.security.istio.io/x", Kinds.Resource(Kinds.Parse(name), "x"));
+    }
+
+    [Fact]
+    public void Kinds_Unknown_ListsEveryKind() =>
+        Assert.Equal(
+            "'gateway' is not a kind meshctl knows; use virtualservice (vs), destinationrule (dr), authorizationpolicy (ap) or peerauthentication (pa)",
+            Assert.Throws<ArgumentException>(() => Kinds.Parse("gateway")).Message);
+
     private static (int Code, string Out, string Err) Run(params string[] args)
     {
         using var output = new StringWriter();
