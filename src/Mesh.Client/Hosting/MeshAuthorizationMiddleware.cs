@@ -24,6 +24,7 @@ internal sealed partial class MeshAuthorizationMiddleware
     private readonly AuthorizationEngine _engine;
     private readonly AuthorizationCounters _counters;
     private readonly ILogger _logger;
+    private readonly PathString _metricsPath;
     private MeshSnapshotProvider? _provider;
 
     public MeshAuthorizationMiddleware(RequestDelegate next, IServiceProvider services)
@@ -33,6 +34,8 @@ internal sealed partial class MeshAuthorizationMiddleware
         _engine = services.GetRequiredService<AuthorizationEngine>();
         _counters = services.GetRequiredService<AuthorizationCounters>();
         _logger = services.GetRequiredService<ILogger<MeshAuthorizationMiddleware>>();
+        var metricsPath = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshOptions>>().Value.MetricsPath;
+        _metricsPath = string.IsNullOrEmpty(metricsPath) ? default : new PathString(metricsPath);
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -40,7 +43,10 @@ internal sealed partial class MeshAuthorizationMiddleware
         // Resolved on the first request, not when the pipeline is built: the first config load happens on resolution.
         var provider = _provider ??= _services.GetRequiredService<MeshSnapshotProvider>();
         var evaluator = _engine.For(provider.Current);
-        if (evaluator.IsAllowAll)
+
+        // Metrics scrapes (Mesh:MetricsPath) are not the workload's traffic: Istio serves them from its agent's port, outside
+        // the RBAC filter, so a deny-all policy does not blind Prometheus or the dashboard.
+        if (evaluator.IsAllowAll || (_metricsPath.HasValue && HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals(_metricsPath, StringComparison.OrdinalIgnoreCase)))
         {
             return _next(context);
         }

@@ -59,6 +59,7 @@ public sealed class MeshAuthorizationMiddlewareTests : IAsyncLifetime
         _app = builder.Build();
         _app.MapGet("/productpage", () => "Bookinfo Sample");
         _app.MapGet("/secret", () => "secret");
+        _app.MapMethods("/metrics", ["GET", "POST"], () => "# metrics");
         _app.MapGrpcService<SayService>();
         await _app.StartAsync(TestContext.Current.CancellationToken);
         _address = new Uri(_app.Urls.First().Replace("127.0.0.1", "localhost", StringComparison.Ordinal));
@@ -161,6 +162,21 @@ public sealed class MeshAuthorizationMiddlewareTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task AllowNothing_LeavesMetricsScrapesAnswered_OnlyGetOnThatPath()
+    {
+        Apply(Policy("allow-nothing", "{}"));
+        using var client = Client(ProductPage);
+
+        using var scrape = await client.GetAsync(new Uri(_address!, "/metrics"), TestContext.Current.CancellationToken);
+        using var post = await client.PostAsync(new Uri(_address!, "/metrics"), null, TestContext.Current.CancellationToken);
+        using var below = await client.GetAsync(new Uri(_address!, "/metrics/x"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, below.StatusCode);
     }
 
     private static string Policy(string name, string spec) =>
