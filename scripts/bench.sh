@@ -10,6 +10,10 @@
 #   scripts/bench.sh loopback --modes grpc-direct,grpc-mesh
 #                                    the same for a unary gRPC call (AddGrpcClient, and .AddMesh() on it;
 #                                    about 2 minutes)
+#   scripts/bench.sh loopback --modes direct,mesh,direct-tls,mesh-mtls
+#                                    mTLS (issue 10) against plaintext and against TLS without the mesh (about 3.7 minutes)
+#   scripts/bench.sh loopback --modes direct-tls,mesh-mtls --loads handshake1,handshake16
+#                                    mTLS handshakes per second: a new connection per request, 1 and 16 connectors
 #   scripts/bench.sh xds-scale [opts] Mesh.Server at scale: 1000 services, 10,000 endpoints, 1000 ADS clients (about 1 minute;
 #                                    --services 100 --endpoints 1000 --clients 100 --rounds 6 for a run of a few seconds)
 #

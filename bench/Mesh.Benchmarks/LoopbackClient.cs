@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Mesh.Benchmarks.Protos;
 using Microsoft.Extensions.Configuration;
@@ -97,7 +99,7 @@ internal static class LoopbackClient
         var ca = HarnessMath.Arg(args, "--ca", "");
         if (port == 0 || !LoopbackHarness.KnownModes.Contains(mode))
         {
-            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|mesh|mesh-bare|mesh-mtls|grpc-direct|grpc-mesh|grpc-mesh-bare --port P [--ca DIR (mesh-mtls)] [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open] [--alloc-types N]");
+            await Console.Error.WriteLineAsync("usage: loopback-client --mode direct|direct-tls|mesh|mesh-bare|mesh-mtls|grpc-direct|grpc-mesh|grpc-mesh-bare --port P [--ca DIR (mesh-mtls: the local CA; direct-tls: root.pem and client.pfx)] [--duration 5] [--warmup 3] [--connections 16] [--rate 1000] [--loads closed,single,open|handshake1,handshake16] [--alloc-types N]");
             await Console.Error.WriteLineAsync("(P: the backend's HTTP/1.1 port, or its gRPC port for the grpc- modes)");
             return 2;
         }
@@ -138,13 +140,29 @@ internal static class LoopbackClient
                     builder.Services.ConfigureHttpClientDefaults(b => b.AddMesh());
                 }
 
-                var baseAddress = mesh ? new Uri("http://backend/") : new Uri($"http://{directHost}:{port}/");
-                builder.Services.AddHttpClient("backend", c => c.BaseAddress = baseAddress);
+                var baseAddress = mesh ? new Uri("http://backend/") : new Uri($"{(mode == "direct-tls" ? "https" : "http")}://{directHost}:{port}/");
+                var named = builder.Services.AddHttpClient("backend", c => c.BaseAddress = baseAddress);
+                if (mode == "direct-tls")
+                {
+                    // direct-tls: the client certificate and the root from the harness's directory; the server's certificate is checked against that root only.
+                    var root = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(ca, "root.pem"));
+                    var certificate = X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(ca, "client.pfx"), null);
+                    named.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                    {
+                        SslOptions = new SslClientAuthenticationOptions
+                        {
+                            ClientCertificates = [certificate],
+                            RemoteCertificateValidationCallback = (_, server, _, errors) =>
+                                server is X509Certificate2 x && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == 0 && LoopbackHarness.ChainsTo(x, root),
+                        },
+                    });
+                }
             }
 
             using var host = builder.Build();
             await host.StartAsync();
             Func<LatencyHistogram, Task<long>> send;
+            Func<LatencyHistogram, Task<long>>? handshake = null;
             if (grpc)
             {
                 var client = host.Services.GetRequiredService<Backend.BackendClient>();
@@ -152,14 +170,22 @@ internal static class LoopbackClient
             }
             else
             {
-                var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("backend");
+                var factory = host.Services.GetRequiredService<IHttpClientFactory>();
+                var client = factory.CreateClient("backend");
                 var uri = new Uri("/", UriKind.Relative);
                 send = histogram => SendAsync(client, uri, histogram);
+
+                // The handshake loads: the same handler chain, every request with Connection: close, so each one opens (and the
+                // server closes) a connection of its own: TCP connect, the TLS handshake in the TLS modes, the request and its response.
+                var closing = factory.CreateClient("backend");
+                closing.DefaultRequestHeaders.ConnectionClose = true;
+                handshake = histogram => SendAsync(closing, uri, histogram);
             }
 
-            // Warm up (JIT tiering, connection pools, the mesh's first-call warm-up of the cluster).
-            await ClosedLoopAsync(send, connections, warmup / 2);
-            await ClosedLoopAsync(send, 1, warmup / 2);
+            // Warm up (JIT tiering, connection pools, the mesh's first-call warm-up of the cluster); with the handshake loads, with new connections.
+            var warm = loads.All(l => l.StartsWith("handshake", StringComparison.Ordinal)) && handshake is not null ? handshake : send;
+            await ClosedLoopAsync(warm, connections, warmup / 2);
+            await ClosedLoopAsync(warm, 1, warmup / 2);
 
             // --alloc-types N: the N types allocating the most per call in each load (off by default: the listener costs CPU).
             using var types = allocationTypes > 0 ? new AllocationTypes() : null;
@@ -171,7 +197,10 @@ internal static class LoopbackClient
                     "closed" => await MeasureAsync($"closed{connections}", () => ClosedLoopAsync(send, connections, duration)),
                     "single" => await MeasureAsync("closed1", () => ClosedLoopAsync(send, 1, duration)),
                     "open" => await MeasureAsync($"open{rate}", () => OpenLoopAsync(send, connections, rate, duration)),
-                    _ => throw new ArgumentException($"unknown load '{load}' (closed, single, open)"),
+                    _ when load.StartsWith("handshake", StringComparison.Ordinal) && handshake is not null
+                        && int.TryParse(load.AsSpan("handshake".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var connectors) && connectors > 0
+                        => await MeasureAsync(load, () => ClosedLoopAsync(handshake, connectors, duration)),
+                    _ => throw new ArgumentException($"unknown load '{load}' (closed, single, open, handshakeN: N connectors each opening a new connection per request; HTTP modes only)"),
                 };
                 types?.Print(result.Load, result.Requests, allocationTypes);
                 Console.WriteLine(result.Format());

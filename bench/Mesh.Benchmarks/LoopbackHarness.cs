@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Grpc.Core;
 using Mesh.Benchmarks.Protos;
@@ -9,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -23,7 +26,9 @@ namespace Mesh.Benchmarks;
 /// the order of the modes (direct, mesh; then mesh, direct; ...), so that each client's allocation,
 /// CPU and working set are its own. Prints each run, then per meshed mode the medians, the ratios
 /// and differences against its direct mode (<c>direct</c>, or <c>grpc-direct</c> for the gRPC modes),
-/// and the issue's targets (issue 7's for HTTP, issue 9's for gRPC).
+/// and the issue's targets (issue 7's for HTTP, issue 9's for gRPC). Issue 10: <c>mesh-mtls</c> is compared with
+/// <c>direct</c>, <c>direct-tls</c> (Kestrel's own HTTPS with a required client certificate, a plain HttpClient) and
+/// <c>mesh</c>; <c>--loads handshake1,handshake16</c> opens a new connection per request to count handshakes per second.
 /// </summary>
 internal static class LoopbackHarness
 {
@@ -45,6 +50,8 @@ internal static class LoopbackHarness
         var port = HarnessMath.Arg(args, "--port", 0);
         var grpcPort = HarnessMath.Arg(args, "--grpc-port", 0);
         var directHost = HarnessMath.Arg(args, "--direct-host", "127.0.0.1");
+        var loads = HarnessMath.Arg(args, "--loads", "closed,single,open");
+        var handshakes = loads.Split(',').All(l => l.StartsWith("handshake", StringComparison.Ordinal));
         if (modes.FirstOrDefault(m => !KnownModes.Contains(m)) is { } unknown)
         {
             await Console.Error.WriteLineAsync($"unknown mode '{unknown}' (known: {string.Join(", ", KnownModes)})");
@@ -60,6 +67,12 @@ internal static class LoopbackHarness
         var mtls = ca is null ? null : await StartMtlsBackendAsync(ca);
         await using var __ = mtls;
         var mtlsPort = mtls is null ? 0 : new Uri(mtls.Urls.First()).Port;
+
+        // direct-tls: a third backend, Kestrel's own HTTPS with a required client certificate, over a CA made here (TLS's own cost, no mesh).
+        var tlsDirectory = modes.Contains("direct-tls") ? Directory.CreateTempSubdirectory("mesh-loopback-tls-").FullName : null;
+        var tls = tlsDirectory is null ? null : await StartTlsBackendAsync(tlsDirectory);
+        await using var ___ = tls;
+        var tlsPort = tls is null ? 0 : new Uri(tls.Urls.First()).Port;
         if (args.Contains("--backend-only"))
         {
             // For profiling one client by hand: dotnet-trace collect -- dotnet Mesh.Benchmarks.dll loopback-client --mode mesh --port P
@@ -85,7 +98,13 @@ internal static class LoopbackHarness
                 var directBefore = Interlocked.Read(ref _direct);
                 using var self = Process.GetCurrentProcess();
                 var backendCpuBefore = self.TotalProcessorTime;
-                var results = await RunClientAsync(mode, mode == "mesh-mtls" ? mtlsPort : IsGrpc(mode) ? grpcPort : port, directHost, duration, warmup, connections, rate, ca);
+                var modePort = mode switch
+                {
+                    "mesh-mtls" => mtlsPort,
+                    "direct-tls" => tlsPort,
+                    _ => IsGrpc(mode) ? grpcPort : port,
+                };
+                var results = await RunClientAsync(mode, modePort, directHost, duration, warmup, connections, rate, loads, mode == "direct-tls" ? tlsDirectory : ca);
                 self.Refresh();
                 var backendCpu = (self.TotalProcessorTime - backendCpuBefore).TotalMilliseconds;
                 var meshed = Interlocked.Read(ref _meshed) - meshedBefore;
@@ -106,20 +125,38 @@ internal static class LoopbackHarness
 
         Console.WriteLine($"done {DateTime.UtcNow:HH:mm:ss} UTC; load average {LoadAverage()}");
         Console.WriteLine();
-        foreach (var mode in modes.Where(m => !IsDirect(m)))
+        if (handshakes)
         {
-            PrintSummary(runs, mode, connections, rate);
+            PrintHandshakeSummary(runs, modes, loads.Split(','));
+        }
+        else
+        {
+            foreach (var mode in modes.Where(m => !IsDirect(m)))
+            {
+                // mesh-mtls against each baseline run with it: direct (the whole cost), direct-tls (the mesh's cost over TLS's own),
+                // and mesh (what mTLS adds to the plaintext mesh: issue 10's reading).
+                var baselines = mode == "mesh-mtls" ? new[] { "direct", "direct-tls", "mesh" }.Where(b => b == "direct" || modes.Contains(b)) : [DirectOf(mode)];
+                foreach (var baseline in baselines)
+                {
+                    PrintSummary(runs, mode, baseline, connections, rate);
+                }
+            }
+        }
+
+        if (tlsDirectory is not null)
+        {
+            Directory.Delete(tlsDirectory, recursive: true);
         }
 
         return 0;
     }
 
     /// <summary>The modes a client knows: HTTP (issue 7) and gRPC (issue 9), each direct and meshed.</summary>
-    public static readonly string[] KnownModes = ["direct", "mesh", "mesh-bare", "mesh-mtls", "grpc-direct", "grpc-mesh", "grpc-mesh-bare"];
+    public static readonly string[] KnownModes = ["direct", "direct-tls", "mesh", "mesh-bare", "mesh-mtls", "grpc-direct", "grpc-mesh", "grpc-mesh-bare"];
 
     public static bool IsGrpc(string mode) => mode.StartsWith("grpc-", StringComparison.Ordinal);
 
-    public static bool IsDirect(string mode) => mode is "direct" or "grpc-direct";
+    public static bool IsDirect(string mode) => mode is "direct" or "direct-tls" or "grpc-direct";
 
     /// <summary>The mode a meshed mode is compared with.</summary>
     private static string DirectOf(string mode) => IsGrpc(mode) ? "grpc-direct" : "direct";
@@ -187,6 +224,72 @@ internal static class LoopbackHarness
         return app;
     }
 
+    /// <summary>
+    /// The direct-tls backend: Kestrel's HTTPS (no mesh) requiring a client certificate, both sides' ECDSA P-256 certificates from a root made
+    /// here (as the local CA's), written to <paramref name="directory"/> for the client (<c>root.pem</c>, <c>client.pfx</c>). The client
+    /// certificate is checked against that root only. Requests count as direct (Host: 127.0.0.1:PORT).
+    /// </summary>
+    private static async Task<WebApplication> StartTlsBackendAsync(string directory)
+    {
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=loopback direct-tls root", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        var now = DateTimeOffset.UtcNow;
+        using var root = rootRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        File.WriteAllText(Path.Combine(directory, "root.pem"), root.ExportCertificatePem());
+
+        X509Certificate2 Leaf(string name, bool server)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(san.Build());
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+            using var signed = request.Create(root, now.AddMinutes(-5), now.AddDays(1), RandomNumberGenerator.GetBytes(16));
+            using var withKey = signed.CopyWithPrivateKey(key);
+            return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        }
+
+        var serverCertificate = Leaf("127.0.0.1", server: true);
+        using (var client = Leaf("loopback-client", server: false))
+        {
+            File.WriteAllBytes(Path.Combine(directory, "client.pfx"), client.Export(X509ContentType.Pkcs12));
+        }
+
+        var trusted = X509CertificateLoader.LoadCertificate(root.RawData);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = serverCertificate,
+            ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+            ClientCertificateValidation = (certificate, _, _) => ChainsTo(certificate, trusted),
+        })));
+        var app = builder.Build();
+        app.MapGet("/", (RequestDelegate)(context =>
+        {
+            Count(context.Connection.ClientCertificate is null ? "backend" : context.Request.Host.Host);
+            context.Response.ContentType = "text/plain";
+            context.Response.ContentLength = BodyLength;
+            return context.Response.Body.WriteAsync(Body).AsTask();
+        }));
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>True when <paramref name="certificate"/> chains to <paramref name="root"/> alone (no system roots, no revocation check).</summary>
+    public static bool ChainsTo(X509Certificate2 certificate, X509Certificate2 root)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(root);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
+    }
+
     private static void Count(string host)
     {
         if (host == "backend")
@@ -199,7 +302,7 @@ internal static class LoopbackHarness
         }
     }
 
-    private static async Task<IReadOnlyDictionary<string, LoopbackResult>> RunClientAsync(string mode, int port, string directHost, double duration, double warmup, int connections, int rate, string? ca)
+    private static async Task<IReadOnlyDictionary<string, LoopbackResult>> RunClientAsync(string mode, int port, string directHost, double duration, double warmup, int connections, int rate, string loads, string? ca)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -213,13 +316,13 @@ internal static class LoopbackHarness
             "loopback-client", "--mode", mode, "--port", port.ToString(CultureInfo.InvariantCulture),
             "--duration", duration.ToString(CultureInfo.InvariantCulture), "--warmup", warmup.ToString(CultureInfo.InvariantCulture),
             "--connections", connections.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture),
-            "--direct-host", directHost,
+            "--direct-host", directHost, "--loads", loads,
         })
         {
             start.ArgumentList.Add(arg);
         }
 
-        if (mode == "mesh-mtls")
+        if (mode is "mesh-mtls" or "direct-tls")
         {
             start.ArgumentList.Add("--ca");
             start.ArgumentList.Add(ca!);
@@ -251,9 +354,10 @@ internal static class LoopbackHarness
             throw new TimeoutException($"the {mode} client did not finish in time");
         }
 
-        if (process.ExitCode != 0 || results.Count != 3)
+        var expected = loads.Split(',').Length;
+        if (process.ExitCode != 0 || results.Count != expected)
         {
-            throw new InvalidOperationException($"the {mode} client exited with {process.ExitCode} after {results.Count} of 3 results");
+            throw new InvalidOperationException($"the {mode} client exited with {process.ExitCode} after {results.Count} of {expected} results");
         }
 
         return results;
@@ -268,13 +372,36 @@ internal static class LoopbackHarness
             $"round {round} {mode,-11} | {string.Join(" | ", parts)} | working set {end.WorkingSetMB:0.0} MB (GC heap {end.GcHeapMB:0.0} MB, {end.Assemblies} assemblies) | backend CPU {backendCpuPer1000:0.0} ms/1k");
     }
 
-    private static void PrintSummary(List<Run> runs, string meshMode, int connections, int rate)
+    /// <summary>
+    /// The handshake loads (issue 10): per mode, medians of the rounds of each load: new connections (each a full TLS handshake, mutual
+    /// for both TLS modes) per second, and the latency of connect + handshake + first response.
+    /// </summary>
+    private static void PrintHandshakeSummary(List<Run> runs, string[] modes, string[] loads)
+    {
+        var rounds = runs.Select(r => r.Round).Distinct().Count();
+        Console.WriteLine($"Handshakes: one new connection per request (Connection: close), medians of {rounds} round(s); in brackets, each round.");
+        Console.WriteLine();
+        Console.WriteLine("| mode | load | connections/s | p50 µs | p90 µs | p99 µs | client CPU ms/1000 | backend CPU ms/1000 (whole run) | errors |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var mode in modes)
+        {
+            foreach (var load in loads)
+            {
+                var these = runs.Where(r => r.Mode == mode).ToList();
+                string Cell(Func<LoopbackResult, double> metric, string format) => string.Create(CultureInfo.InvariantCulture,
+                    $"{HarnessMath.Median(these.Select(r => metric(r.Results[load]))).ToString(format, CultureInfo.InvariantCulture)} ({string.Join(", ", these.Select(r => metric(r.Results[load]).ToString(format, CultureInfo.InvariantCulture)))})");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {mode} | {load} | {Cell(r => r.Rps, "N0")} | {Cell(r => r.P50Micros, "0")} | {Cell(r => r.P90Micros, "0")} | {Cell(r => r.P99Micros, "0")} | {Cell(r => r.CpuMillisPer1000, "0.0")} | {HarnessMath.Median(these.Select(r => r.BackendCpuPer1000)):0.0} | {these.Sum(r => r.Results[load].Errors)} |"));
+            }
+        }
+    }
+
+    private static void PrintSummary(List<Run> runs, string meshMode, string directMode, int connections, int rate)
     {
         var closed = $"closed{connections}";
         var single = "closed1";
         var open = $"open{rate}";
         var rounds = runs.Select(r => r.Round).Distinct().Order().ToList();
-        var directMode = DirectOf(meshMode);
         var hasBoth = runs.Any(r => r.Mode == meshMode) && runs.Any(r => r.Mode == directMode);
 
         // Issue 9 sets gRPC two targets (added p90, throughput); allocation and working set are reported, not judged.

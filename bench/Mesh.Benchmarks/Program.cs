@@ -7,6 +7,7 @@ using Mesh.Benchmarks;
 // The resilience load test: dotnet run -c Release --project bench/Mesh.Benchmarks -- resilience-load [--requests 20000] [--concurrency 16]
 // The loopback harness (direct vs mesh): dotnet run -c Release --project bench/Mesh.Benchmarks -- loopback [--rounds 3] [--duration 5] [--warmup 3] [--modes direct,mesh,mesh-bare]
 //   gRPC (issue 9): loopback --modes grpc-direct,grpc-mesh[,grpc-mesh-bare] (a unary call through AddGrpcClient, with and without .AddMesh())
+//   mTLS (issue 10): loopback --modes direct,mesh,direct-tls,mesh-mtls; handshakes: loopback --modes direct-tls,mesh-mtls --loads handshake1,handshake16
 //   (it starts its client processes with the verb loopback-client; loopback --backend-only keeps just the backend up, for profiling a client by hand)
 // Mesh.Server at scale (issue 11): dotnet run -c Release --project bench/Mesh.Benchmarks -- xds-scale [--services 1000] [--endpoints 10000] [--clients 1000] [--rounds 20]
 //   (quick: xds-scale --services 100 --endpoints 1000 --clients 100 --rounds 6; it starts its clients with the verb xds-scale-clients)
