@@ -139,7 +139,7 @@ public sealed class BookinfoOptions
 
         if (options.ConfigDirectory is { } dir && !Directory.Exists(dir))
         {
-            throw new ArgumentException($"--config-dir '{dir}' does not exist ({Path.GetFullPath(dir)}).");
+            throw new ArgumentException($"--config-dir '{dir}' does not exist ({Path.GetFullPath(dir)}); create it, or give an absolute path ('dotnet run --project' runs Bookinfo in samples/Bookinfo, where a relative path is resolved).");
         }
 
         return options;

@@ -61,7 +61,9 @@ internal static partial class MeshDocumentParser
         {
             // YamlDotNet reports some malformed input with general exceptions; they are still the input's fault.
             // YamlDotNet says "Operation is not valid due to the current state of the object" for an unclosed [ or { followed by more keys.
-            errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON: reading stopped after line {budget.LastLine} (an unclosed '[', '{{' or quote before it?): {ex.Message}"));
+            // That text says nothing to a user, so it is left out; the others name what was wrong.
+            var detail = ex is InvalidOperationException ? "" : ": " + ex.Message;
+            errors.Add(new ConfigError(sourceName, "", $"is not valid YAML or JSON: reading stopped after line {budget.LastLine} (an unclosed '[', '{{' or quote before it?){detail}"));
             return new MeshParseResult(documents, errors);
         }
 

@@ -44,7 +44,7 @@ internal sealed class MeshOptionsValidator : IValidateOptions<MeshOptions>
 
         if (options.Static.ConfigDirectory is { Length: > 0 } dir && !Directory.Exists(dir))
         {
-            failures.Add($"Mesh:Static:ConfigDirectory '{dir}' does not exist ({Path.GetFullPath(dir)}); create it or fix the path.");
+            failures.Add($"Mesh:Static:ConfigDirectory '{dir}' does not exist ({Path.GetFullPath(dir)}); create it or fix the path (a relative path is resolved against the current directory, which for 'dotnet run --project' is the project's).");
         }
 
         ValidateSecurity(options, failures);

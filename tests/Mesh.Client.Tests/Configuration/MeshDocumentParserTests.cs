@@ -486,7 +486,8 @@ public class MeshDocumentParserTests
         var error = Assert.Single(MeshDocumentParser.Parse(yaml, "vs.yaml").Errors);
 
         Assert.Equal("vs.yaml", error.Document);
-        Assert.Matches(@"reading stopped after line [45] \(an unclosed '\[', '\{' or quote before it\?\)", error.Message);
+        Assert.Matches(@"reading stopped after line [45] \(an unclosed '\[', '\{' or quote before it\?\)$", error.Message);
+        Assert.DoesNotContain("Operation is not valid", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

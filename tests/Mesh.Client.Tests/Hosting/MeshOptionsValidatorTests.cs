@@ -62,7 +62,7 @@ public class MeshOptionsValidatorTests
 
         var result = _validator.Validate(null, new MeshOptions { Static = { ConfigDirectory = directory } });
 
-        Assert.Equal([$"Mesh:Static:ConfigDirectory '{directory}' does not exist ({Path.GetFullPath(directory)}); create it or fix the path."], result.Failures);
+        Assert.Equal([$"Mesh:Static:ConfigDirectory '{directory}' does not exist ({Path.GetFullPath(directory)}); create it or fix the path (a relative path is resolved against the current directory, which for 'dotnet run --project' is the project's)."], result.Failures);
     }
 
     [Theory]
@@ -163,7 +163,7 @@ public class MeshOptionsValidatorTests
             [
                 "Mesh:Namespace is empty; set it or remove it (the default is 'default').",
                 "Mesh:Registry 'Kubernetes' is not a registry Mesh knows; use 'Static', 'Consul' or 'Xds'.",
-                $"Mesh:Static:ConfigDirectory '{options.Static.ConfigDirectory}' does not exist ({Path.GetFullPath(options.Static.ConfigDirectory)}); create it or fix the path.",
+                $"Mesh:Static:ConfigDirectory '{options.Static.ConfigDirectory}' does not exist ({Path.GetFullPath(options.Static.ConfigDirectory)}); create it or fix the path (a relative path is resolved against the current directory, which for 'dotnet run --project' is the project's).",
                 "Mesh:Static:Services:reviews:0:Port is 0; set the instance's port (1-65535).",
                 "Mesh:Static:Services:reviews:0:Address is empty; set the instance's address.",
             ],
