@@ -61,15 +61,26 @@ internal sealed partial class MeshStateFile(string path)
         };
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
-            var temp = Path + ".tmp";
-            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(file, StateFileJsonContext.Default.StateFileModel));
-            File.Move(temp, Path, overwrite: true);
+            WriteReplacing(Path, JsonSerializer.SerializeToUtf8Bytes(file, StateFileJsonContext.Default.StateFileModel));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Log.SaveFailed(logger, ex, Path);
         }
+    }
+
+    /// <summary>
+    /// Writes a state file whole or not at all: into <c>PATH.tmp</c>, then renamed over <paramref name="path"/> (its
+    /// directory created), so a reader or a crash never sees half a file.
+    /// </summary>
+    /// <exception cref="IOException">The directory or file cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory or file is not the process's to write.</exception>
+    public static void WriteReplacing(string path, byte[] content)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        var temp = path + ".tmp";
+        File.WriteAllBytes(temp, content);
+        File.Move(temp, path, overwrite: true);
     }
 
     public MeshState? TryLoad(string defaultNamespace, out DateTimeOffset savedAt, out string? error)

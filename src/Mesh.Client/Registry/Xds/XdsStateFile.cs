@@ -21,10 +21,7 @@ internal sealed partial class XdsStateFile(string path)
         var model = new Model { SavedAt = now, Resources = [.. entries] };
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
-            var temp = Path + ".tmp";
-            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(model, XdsStateJsonContext.Default.Model));
-            File.Move(temp, Path, overwrite: true);
+            MeshStateFile.WriteReplacing(Path, JsonSerializer.SerializeToUtf8Bytes(model, XdsStateJsonContext.Default.Model));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
