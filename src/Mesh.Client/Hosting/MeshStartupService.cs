@@ -14,11 +14,13 @@ internal sealed partial class MeshStartupService(IServiceProvider services) : IH
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // A static registry with no instances and no documents knows no service: every request passes
-        // through untouched, which is what a forgotten or misspelled "Mesh" section looks like.
+        // through untouched, which is what a forgotten or misspelled "Mesh" section looks like. A workload that serves
+        // in the mesh (UseMesh()) and calls no mesh service is not that: it is not warned about.
         var mesh = services.GetRequiredService<IOptions<MeshOptions>>().Value;
         if (string.Equals(mesh.Registry, MeshRegistries.Static, StringComparison.OrdinalIgnoreCase)
             && mesh.Static.Services.Count == 0
-            && string.IsNullOrEmpty(mesh.Static.ConfigDirectory))
+            && string.IsNullOrEmpty(mesh.Static.ConfigDirectory)
+            && services.GetService<IServiceProviderIsService>()?.IsService(typeof(MeshInbound)) != true)
         {
             var logger = services.GetService<ILogger<MeshStartupService>>() ?? (ILogger)NullLogger.Instance;
             Log.NoMeshServicesConfigured(logger, MeshOptions.SectionName);

@@ -1,4 +1,5 @@
 using Mesh.Telemetry;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,6 +27,22 @@ public sealed class MeshStartupServiceTests
         var logs = await StartAsync(new Dictionary<string, string?> { ["Mesh:Static:Services:reviews:0:Port"] = "9080" });
 
         Assert.DoesNotContain(logs, r => r.Id.Id == MeshEventIds.NoMeshServicesConfigured);
+    }
+
+    [Fact]
+    public async Task StartAsync_ServeOnlyWorkloadWithUseMesh_DoesNotWarn()
+    {
+        using var ca = new Mesh.Tests.TempDirectory();
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateEmptyBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mesh:Service"] = "reviews", ["Mesh:Certificates:LocalCa:Directory"] = ca.Path });
+        builder.Logging.AddFakeLogging();
+        builder.Services.AddMesh();
+        builder.WebHost.UseKestrelCore().UseMesh();
+        await using var app = builder.Build();
+        var startup = app.Services.GetServices<IHostedService>().OfType<MeshStartupService>().Single();
+        await startup.StartAsync(TestContext.Current.CancellationToken);
+
+        Assert.DoesNotContain(app.Services.GetRequiredService<FakeLogCollector>().GetSnapshot(), r => r.Id.Id == MeshEventIds.NoMeshServicesConfigured);
     }
 
     private static async Task<IReadOnlyList<FakeLogRecord>> StartAsync(Dictionary<string, string?> settings)
