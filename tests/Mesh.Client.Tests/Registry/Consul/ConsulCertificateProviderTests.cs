@@ -167,7 +167,14 @@ public sealed class ConsulCertificateProviderTests : IDisposable
             await Task.Delay(2, TestContext.Current.CancellationToken);
         }
 
+        // The blocking query the signal released may ask again at once (an answer, not yet an error, depending on which it
+        // met first); the backoff is judged from the last request at that first instant on.
         var failed = _consul.Requests.Where(r => r.Path.Contains("leaf", StringComparison.Ordinal)).Skip(2).Select(r => r.At).ToList();
+        while (failed.Count > 1 && failed[1] == failed[0])
+        {
+            failed.RemoveAt(0);
+        }
+
         Assert.True(failed.Count is >= 4 and <= 10, $"{failed.Count} leaf requests in 15 s of errors: {string.Join(", ", failed.Select(a => a.ToString("mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))}");
         var gaps = failed.Zip(failed.Skip(1), (a, b) => b - a).ToList();
         Assert.All(gaps, g => Assert.True(g >= TimeSpan.FromMilliseconds(125), $"gap {g}"));
