@@ -192,9 +192,12 @@ internal sealed partial class MeshInbound
     /// </summary>
     private async Task<(FirstBytes Kind, bool Ended)> PeekAsync(ConnectionContext context)
     {
-        // Until the first bytes, the connection is the mesh's: it ends when the peer closes it, when the host stops (a
-        // graceful shutdown would otherwise wait for it) or after Kestrel's keep-alive timeout. Wall clock: a network guard.
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed, _stopping);
+        // Until the first bytes, the connection is the mesh's: it ends when the peer closes it (the pipe completes, after
+        // any bytes the peer sent before closing, so those are still judged: a cut handshake is refused and counted), when
+        // the host stops (a graceful shutdown would otherwise wait for it) or after Kestrel's keep-alive timeout. Not on
+        // ConnectionClosed: it fires on the peer's FIN and would cancel the read before the bytes that came with it.
+        // Wall clock: a network guard.
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
         using var timeout = new CancellationTokenSource(FirstBytesTimeout, TimeProvider.System);
         using var link = timeout.Token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), wait);
         var input = context.Transport.Input;
